@@ -1,0 +1,41 @@
+// The two-phase kernel contract (TFLite's prepare/eval, XNNPACK's
+// create/reshape/run): a backend's factory prepares a Kernel once for given
+// attributes and input/output metas (it checks shapes, builds oneDNN
+// primitives, sizes scratch); run() then only does the math, into outputs the
+// caller allocated, and never allocates or fails on shapes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "kernels/attrs.h"
+#include "kernels/core/tensor.h"
+
+namespace kiln {
+
+enum class Backend { kCpu, kReference };
+constexpr int kNumBackends = 2;
+const char* backend_name(Backend backend);
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // inputs: contiguous unless the op accepts strided inputs; outputs:
+  // contiguous tensors of the inferred metas.
+  virtual void run(const Tensor* inputs, Tensor* outputs) = 0;
+};
+
+struct KernelArgs {
+  const Attrs& attrs;
+  const std::vector<TensorMeta>& inputs;
+  const std::vector<TensorMeta>& outputs;
+};
+
+using KernelFactory = std::function<std::unique_ptr<Kernel>(const KernelArgs&)>;
+
+// A kernel with nothing to prepare: a plain function of attrs and tensors.
+using KernelFn = void (*)(const Attrs& attrs, const Tensor* inputs, Tensor* outputs);
+KernelFactory stateless_kernel(KernelFn fn);
+
+}  // namespace kiln
