@@ -60,8 +60,8 @@ bool can_view(const OpCall& op, const Tensor& input) {
 }  // namespace
 
 std::vector<Tensor> execute(const OpCall& op, const std::vector<Tensor>& inputs) {
-  std::vector<TensorMeta> in_metas;
-  in_metas.reserve(inputs.size());
+  thread_local std::vector<TensorMeta> in_metas;  // reused: no allocation per call
+  in_metas.clear();
   for (const Tensor& t : inputs) in_metas.push_back(t.meta());
   std::vector<TensorMeta> out_metas = op.def->infer_outputs(op.attrs, in_metas);
   if (!inputs.empty() && can_view(op, inputs[0])) return {op.def->view(op.attrs, inputs[0])};
@@ -69,14 +69,18 @@ std::vector<Tensor> execute(const OpCall& op, const std::vector<Tensor>& inputs)
   std::vector<Tensor> outputs;
   outputs.reserve(out_metas.size());
   for (const TensorMeta& m : out_metas) outputs.push_back(Tensor::empty(m));
-  Kernel& kernel = cache().get(op, in_metas, out_metas);
-  if (op.def->accepts_strided_inputs) {
-    kernel.run(inputs.data(), outputs.data());
-  } else {
-    std::vector<Tensor> packed;
+  const Tensor* in = inputs.data();
+  std::vector<Tensor> packed;
+  if (!op.def->accepts_strided_inputs) {
     packed.reserve(inputs.size());
     for (const Tensor& t : inputs) packed.push_back(t.contiguous());
-    kernel.run(packed.data(), outputs.data());
+    in = packed.data();
+  }
+  // Stateless kernels have nothing to prepare: call them without the cache.
+  if (KernelFn direct = op.def->kernels[static_cast<int>(Backend::kCpu)].direct) {
+    direct(op.attrs, in, outputs.data());
+  } else {
+    cache().get(op, in_metas, out_metas).run(in, outputs.data());
   }
   return outputs;
 }

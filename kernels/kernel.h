@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kernels/attrs.h"
@@ -32,10 +34,23 @@ struct KernelArgs {
   const std::vector<TensorMeta>& outputs;
 };
 
-using KernelFactory = std::function<std::unique_ptr<Kernel>(const KernelArgs&)>;
-
 // A kernel with nothing to prepare: a plain function of attrs and tensors.
 using KernelFn = void (*)(const Attrs& attrs, const Tensor* inputs, Tensor* outputs);
+
+// Prepares kernels of one op on one backend. Stateless kernels also expose
+// their function, so eager dispatch can call it without preparing or caching.
+struct KernelFactory {
+  std::function<std::unique_ptr<Kernel>(const KernelArgs&)> prepare;
+  KernelFn direct = nullptr;
+
+  KernelFactory() = default;
+  template <typename F, typename = std::enable_if_t<
+                            !std::is_same_v<std::decay_t<F>, KernelFactory>>>
+  KernelFactory(F&& f) : prepare(std::forward<F>(f)) {}  // NOLINT: implicit on purpose
+  explicit operator bool() const { return static_cast<bool>(prepare); }
+  std::unique_ptr<Kernel> operator()(const KernelArgs& args) const { return prepare(args); }
+};
+
 KernelFactory stateless_kernel(KernelFn fn);
 
 }  // namespace kiln

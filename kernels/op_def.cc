@@ -21,7 +21,10 @@ class StatelessKernel final : public Kernel {
 }  // namespace
 
 KernelFactory stateless_kernel(KernelFn fn) {
-  return [fn](const KernelArgs& args) { return std::make_unique<StatelessKernel>(fn, args.attrs); };
+  KernelFactory factory(
+      [fn](const KernelArgs& args) { return std::make_unique<StatelessKernel>(fn, args.attrs); });
+  factory.direct = fn;
+  return factory;
 }
 
 Attrs OpDef::complete_attrs(const Attrs& given) const {
@@ -57,7 +60,7 @@ std::unique_ptr<Kernel> OpDef::prepare(Backend backend, const Attrs& a,
                                        const std::vector<TensorMeta>& inputs,
                                        const std::vector<TensorMeta>& outputs) const {
   const KernelFactory& factory = kernels[static_cast<int>(backend)];
-  KILN_CHECK(factory != nullptr, kRuntime, name, ": no ", backend_name(backend),
+  KILN_CHECK(static_cast<bool>(factory), kRuntime, name, ": no ", backend_name(backend),
              " kernel is registered");
   return factory(KernelArgs{a, inputs, outputs});
 }

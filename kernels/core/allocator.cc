@@ -11,9 +11,15 @@
 namespace kiln {
 
 struct CpuAllocator::Impl {
+  static constexpr size_t kSmallClasses = 4096 / kAlignment + 1;
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // size class -> blocks
+  std::vector<void*> small_blocks[kSmallClasses];  // size / kAlignment -> blocks
+  std::unordered_map<size_t, std::vector<void*>> large_blocks;  // size class -> blocks
   AllocatorStats stats;
+
+  std::vector<void*>& blocks(size_t size) {
+    return size <= 4096 ? small_blocks[size / kAlignment] : large_blocks[size];
+  }
 };
 
 CpuAllocator& CpuAllocator::instance() {
@@ -38,10 +44,10 @@ void* CpuAllocator::allocate(size_t nbytes) {
   Impl* s = impl_;
   {
     std::lock_guard<std::mutex> lock(s->mutex);
-    auto it = s->free_blocks.find(size);
-    if (it != s->free_blocks.end() && !it->second.empty()) {
-      void* ptr = it->second.back();
-      it->second.pop_back();
+    std::vector<void*>& blocks = s->blocks(size);
+    if (!blocks.empty()) {
+      void* ptr = blocks.back();
+      blocks.pop_back();
       s->stats.cached_bytes -= size;
       s->stats.allocated_bytes += size;
       s->stats.peak_bytes = std::max(s->stats.peak_bytes, s->stats.allocated_bytes);
@@ -65,7 +71,7 @@ void CpuAllocator::deallocate(void* ptr, size_t nbytes) {
   const size_t size = round_size(nbytes);
   Impl* s = impl_;
   std::lock_guard<std::mutex> lock(s->mutex);
-  s->free_blocks[size].push_back(ptr);
+  s->blocks(size).push_back(ptr);
   s->stats.allocated_bytes -= size;
   s->stats.cached_bytes += size;
 }
@@ -73,9 +79,13 @@ void CpuAllocator::deallocate(void* ptr, size_t nbytes) {
 void CpuAllocator::empty_cache() {
   Impl* s = impl_;
   std::lock_guard<std::mutex> lock(s->mutex);
-  for (auto& [size, blocks] : s->free_blocks)
+  for (auto& blocks : s->small_blocks) {
     for (void* p : blocks) std::free(p);
-  s->free_blocks.clear();
+    blocks.clear();
+  }
+  for (auto& [size, blocks] : s->large_blocks)
+    for (void* p : blocks) std::free(p);
+  s->large_blocks.clear();
   s->stats.cached_bytes = 0;
 }
 

@@ -6,11 +6,11 @@ namespace kiln {
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
   void* data = CpuAllocator::instance().allocate(nbytes);
-  return std::shared_ptr<Storage>(new Storage(data, nbytes, nullptr));
+  return std::make_shared<Storage>(Private{}, data, nbytes, nullptr);
 }
 
 std::shared_ptr<Storage> Storage::borrow(void* data, size_t nbytes, std::shared_ptr<void> owner) {
-  return std::shared_ptr<Storage>(new Storage(data, nbytes, std::move(owner)));
+  return std::make_shared<Storage>(Private{}, data, nbytes, std::move(owner));
 }
 
 Storage::~Storage() {

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <pybind11/stl.h>
+
 #include "kernels/core/error.h"
 
 namespace kiln {
