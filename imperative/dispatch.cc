@@ -8,18 +8,24 @@ namespace kiln {
 namespace imperative {
 namespace {
 
-// The layer under autograd: eager execution, or a tracer pushed above it.
-Layer* below_autograd() {
-  Layer& autograd = AutogradLayer::instance();
-  if (autograd.next == nullptr) autograd.next = &EagerLayer::instance();
-  return autograd.next;
+// The autograd layer, stacked on eager execution on first use.
+AutogradLayer& autograd_layer() {
+  static AutogradLayer& layer = [] () -> AutogradLayer& {
+    AutogradLayer& autograd = AutogradLayer::instance();
+    autograd.next = &EagerLayer::instance();
+    return autograd;
+  }();
+  return layer;
 }
+
+// The layer under autograd: eager execution, or a tracer pushed above it.
+Layer* below_autograd() { return autograd_layer().next; }
 
 }  // namespace
 
 HandleList apply(const OpCall& op, const HandleList& inputs) {
   if (!is_recording()) return below_autograd()->apply(op, inputs);
-  return AutogradLayer::instance().apply(op, inputs);
+  return autograd_layer().apply(op, inputs);
 }
 
 HandleList apply_below_autograd(const OpCall& op, const HandleList& inputs) {
@@ -28,13 +34,12 @@ HandleList apply_below_autograd(const OpCall& op, const HandleList& inputs) {
 
 void push_layer(Layer* layer) {
   layer->next = below_autograd();
-  AutogradLayer::instance().next = layer;
+  autograd_layer().next = layer;
 }
 
 void pop_layer(Layer* layer) {
-  KILN_CHECK(AutogradLayer::instance().next == layer, kRuntime,
-             "dispatch layers popped out of order");
-  AutogradLayer::instance().next = layer->next;
+  KILN_CHECK(autograd_layer().next == layer, kRuntime, "dispatch layers popped out of order");
+  autograd_layer().next = layer->next;
   layer->next = nullptr;
 }
 

@@ -9,6 +9,8 @@ PACKAGES=(
   pybind11-dev python3-pybind11 python3-dev python3-numpy python3-pytest
   libgtest-dev python3-tqdm dataset-fashion-mnist python3-torch
   clang libclang-rt-14-dev
+  # PyTorch is a test oracle and benchmark peer; OpenBLAS gives it a fast matmul.
+  libopenblas0-openmp
 )
 
 missing=()
