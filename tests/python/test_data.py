@@ -207,7 +207,8 @@ def test_fashion_mnist_rejects_corrupt_files(tmp_path):
         FashionMNIST(root=tmp_path)
 
 
-@pytest.mark.skipif(not os.path.isdir(FASHION_ROOT), reason="Debian package dataset-fashion-mnist not installed")
+@pytest.mark.skipif(not os.path.isdir(FASHION_ROOT),
+                    reason="Debian package dataset-fashion-mnist not installed")
 @pytest.mark.parametrize("train,n", [(True, 60000), (False, 10000)])
 def test_fashion_mnist_real_files(train, n):
     ds = FashionMNIST(train=train)
@@ -218,7 +219,8 @@ def test_fashion_mnist_real_files(train, n):
     with gzip.open(os.path.join(FASHION_ROOT, f"{split}-labels-idx1-ubyte.gz")) as f:
         np.testing.assert_array_equal(ds.targets, np.frombuffer(f.read(), np.uint8, offset=8))
     with gzip.open(os.path.join(FASHION_ROOT, f"{split}-images-idx3-ubyte.gz")) as f:
-        np.testing.assert_array_equal(ds.data[-1], np.frombuffer(f.read(), np.uint8, offset=16)[-784:].reshape(28, 28))
+        last = np.frombuffer(f.read(), np.uint8, offset=16)[-784:].reshape(28, 28)
+    np.testing.assert_array_equal(ds.data[-1], last)
     assert ds.targets[0] == 9 and ds.classes[9] == "Ankle boot"
     loader = DataLoader(ds, RandomSampler(ds, batch_size=256, drop_last=True, seed=0))
     assert len(loader) == n // 256

