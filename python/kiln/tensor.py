@@ -107,6 +107,21 @@ def _rmatmul(self, other):
     return _F().matmul(Tensor(other), self)
 
 
+def _rebuild(cls, array):
+    return cls(array)
+
+
+def _reduce(self):
+    """Pickles (and deep-copies) through a numpy copy; Parameters stay Parameters."""
+    return (_rebuild, (type(self), np.array(self.numpy())))
+
+
+def _deepcopy(self, memo):
+    copy = type(self)(np.array(self.numpy()))
+    memo[id(self)] = copy
+    return copy
+
+
 def _format(self, spec):
     if self.size == 1 and spec:
         return format(self.item(), spec)
@@ -123,6 +138,7 @@ for _name, _fn in {
     "__matmul__": _matmul, "__rmatmul__": _rmatmul,
     "item": _item, "astype": _astype, "reshape": _reshape, "transpose": _transpose,
     "flatten": _flatten, "to": _to,
+    "__reduce__": _reduce, "__deepcopy__": _deepcopy, "__copy__": lambda self: type(self)(self),
     "sum": _reduction("sum"), "mean": _reduction("mean"), "max": _reduction("max"),
     "min": _reduction("min"), "prod": _reduction("prod"),
     "T": property(lambda self: _F().transpose(self, None)),

@@ -312,13 +312,7 @@ def test_batchnorm1d_2d_and_3d_input_and_no_running_stats():
     close(free(kiln.tensor(x)).numpy(), (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), atol=1e-4)
 
 
-@pytest.mark.parametrize("shape", [
-    (5,),
-    pytest.param((4, 5), marks=pytest.mark.xfail(
-        strict=True, raises=ValueError,
-        reason="F.layer_norm flattens weight/bias to (prod(normalized_shape),) but the layer_norm "
-               "op expects them shaped normalized_shape; remove this mark once functional is fixed")),
-])
+@pytest.mark.parametrize("shape", [(5,), (4, 5)])
 def test_layernorm_matches_torch(shape):
     ln = M.LayerNorm(shape)
     assert ln.weight.shape == ln.bias.shape == shape
@@ -379,3 +373,16 @@ def test_embedding_lookup_initial_weight_and_padding_idx():
         out = pad(kiln.tensor(np.array([1, 2, 1, 0], np.int32)))
         gm.backward(out.sum())
     np.testing.assert_array_equal(pad.weight.grad.numpy()[:, 0], [1, 0, 1, 0, 0])
+
+
+def test_deepcopy_and_pickle_keep_values_and_parameter_class():
+    import copy
+    import pickle
+    model = M.Linear(3, 2)
+    clone = copy.deepcopy(model)
+    assert isinstance(clone.weight, kiln.Parameter)
+    assert clone.weight is not model.weight
+    np.testing.assert_array_equal(clone.weight.numpy(), model.weight.numpy())
+    p = pickle.loads(pickle.dumps(model.weight))
+    assert isinstance(p, kiln.Parameter)
+    np.testing.assert_array_equal(p.numpy(), model.weight.numpy())

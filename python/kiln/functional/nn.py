@@ -136,9 +136,10 @@ def layer_norm(inp, normalized_shape, affine=True, weight=None, bias=None, eps=1
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if x.shape[x.ndim - len(shape):] != shape:
         raise ValueError(f"layer_norm: input {x.shape} does not end with normalized_shape {shape}")
-    n = int(np.prod(shape))
-    w = reshape(_float(weight), (n,)) if affine and weight is not None else Tensor(np.ones(n, np.float32))
-    b = reshape(_float(bias), (n,)) if affine and bias is not None else Tensor(np.zeros(n, np.float32))
+    w = reshape(_float(weight), shape) if affine and weight is not None else \
+        Tensor(np.ones(shape, np.float32))
+    b = reshape(_float(bias), shape) if affine and bias is not None else \
+        Tensor(np.zeros(shape, np.float32))
     y = apply("layer_norm", x, w, b, normalized_ndim=len(shape), eps=float(eps))[0]
     return y
 
