@@ -129,6 +129,14 @@ def conv_pair():
         (lambda: torch.nn.functional.conv2d(tx, tw, padding=1).numpy())
 
 
+def loaded_blas():
+    """The BLAS library this process mapped (torch's matmul uses it)."""
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line}
+    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "none"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -148,8 +156,7 @@ def main():
     cases.append(("conv 3x3 64->64 56x56 batch 1 forward", kc, tc, 50))
 
     print(f"kiln {kiln.__version__} vs torch {torch.__version__}, {args.threads} threads, "
-          f"median of {args.repeat}; torch BLAS: "
-          f"{'openblas' if 'openblas' in torch.__config__.show().lower() else 'see torch config'}")
+          f"median of {args.repeat}; BLAS loaded: {loaded_blas()}")
     print(f"{'case':44s} {'kiln':>11s} {'torch':>11s} {'kiln/torch':>10s}")
     for name, kfn, tfn, inner in cases:
         kt = median_time(kfn, args.repeat, inner)
