@@ -2,6 +2,16 @@
 // backend's kernels. Adding an op family means adding its lines here.
 #include "kernels/op_def.h"
 #include "kernels/ops/elementwise.h"
+#include "kernels/ops/index.h"
+#include "kernels/ops/movement.h"
+#include "kernels/ops/reduce.h"
+#include "kernels/ops/source.h"
+#include "kernels/ops/matmul.h"
+#include "kernels/ops/conv2d.h"
+#include "kernels/ops/pool2d.h"
+#include "kernels/ops/batch_norm.h"
+#include "kernels/ops/layer_norm.h"
+#include "kernels/ops/softmax.h"
 
 namespace kiln {
 namespace {
@@ -9,10 +19,40 @@ namespace {
 OpTable* build_op_table() {
   auto* table = new OpTable();
   define_elementwise_ops(*table);
+  define_reduce_ops(*table);
+  define_movement_ops(*table);
+  define_index_ops(*table);
+  define_source_ops(*table);
+  define_matmul_op(*table);
+  define_conv2d_ops(*table);
+  define_pool2d_ops(*table);
+  define_batch_norm_ops(*table);
+  define_layer_norm_ops(*table);
+  define_softmax_ops(*table);
 
   register_elementwise_cpu(*table);
+  register_reduce_cpu(*table);
+  register_movement_cpu(*table);
+  register_index_cpu(*table);
+  register_source_cpu(*table);
+  register_matmul_cpu(*table);
+  register_conv2d_cpu(*table);
+  register_pool2d_cpu(*table);
+  register_batch_norm_cpu(*table);
+  register_layer_norm_cpu(*table);
+  register_softmax_cpu(*table);
 
   register_elementwise_reference(*table);
+  register_reduce_reference(*table);
+  register_movement_reference(*table);
+  register_index_reference(*table);
+  register_source_reference(*table);
+  register_matmul_reference(*table);
+  register_conv2d_reference(*table);
+  register_pool2d_reference(*table);
+  register_batch_norm_reference(*table);
+  register_layer_norm_reference(*table);
+  register_softmax_reference(*table);
   return table;
 }
 

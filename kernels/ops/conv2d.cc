@@ -1,0 +1,148 @@
+#include "kernels/ops/conv2d.h"
+
+#include "kernels/core/error.h"
+#include "kernels/grad_builder.h"
+#include "kernels/infer_util.h"
+
+namespace kiln {
+namespace {
+
+void read_pair(const OpDef& op, const Attrs& attrs, const char* name, int64_t min, int64_t* out) {
+  const std::vector<int64_t>& v = attrs.get_ints(name);
+  KILN_CHECK(v.size() == 2 && v[0] >= min && v[1] >= min, kValue, op.name, ": attribute '", name,
+             "' is ", attr_value_str(v), "; expected 2 values >= ", min);
+  out[0] = v[0];
+  out[1] = v[1];
+}
+
+Shape shape_attr(const OpDef& op, const Attrs& attrs, const char* name) {
+  const std::vector<int64_t>& v = attrs.get_ints(name);
+  KILN_CHECK(v.size() == 4, kValue, op.name, ": attribute '", name, "' is ", attr_value_str(v),
+             "; expected 4 values");
+  return Shape(v);
+}
+
+}  // namespace
+
+Conv2dGeometry conv2d_geometry(const OpDef& op, const Attrs& attrs, const Shape& x,
+                               const Shape& w) {
+  Conv2dGeometry g;
+  read_pair(op, attrs, "stride", 1, g.stride);
+  read_pair(op, attrs, "padding", 0, g.padding);
+  read_pair(op, attrs, "dilation", 1, g.dilation);
+  g.groups = attrs.get_int("groups");
+  const auto describe = [&] {
+    return str_cat("input ", x.str(), " and weight ", w.str(), " with ", attrs.str());
+  };
+  KILN_CHECK(g.groups >= 1, kValue, op.name, ": groups is ", g.groups, "; expected >= 1");
+  KILN_CHECK(x.rank() == 4, kValue, op.name, ": input has shape ", x.str(),
+             "; expected a 4-d NCHW tensor");
+  KILN_CHECK(w.rank() == 4, kValue, op.name, ": weight has shape ", w.str(),
+             "; expected a 4-d (out_channels, in_channels / groups, kh, kw) tensor");
+  g.n = x[0], g.c = x[1], g.h = x[2], g.w = x[3];
+  g.o = w[0], g.kh = w[2], g.kw = w[3];
+  KILN_CHECK(g.n >= 0 && g.c >= 1 && g.h >= 0 && g.w >= 0 && g.o >= 1 && g.kh >= 1 && g.kw >= 1,
+             kValue, op.name, ": ", describe(),
+             "; expected positive channel counts and kernel sizes");
+  KILN_CHECK(g.c % g.groups == 0 && g.o % g.groups == 0, kValue, op.name, ": ", describe(),
+             "; expected in_channels (", g.c, ") and out_channels (", g.o,
+             ") divisible by groups (", g.groups, ")");
+  KILN_CHECK(w[1] * g.groups == g.c, kValue, op.name, ": ", describe(),
+             "; expected weight dim 1 to be in_channels / groups = ", g.c / g.groups);
+  int64_t out[2];
+  const int64_t in[2] = {g.h, g.w}, k[2] = {g.kh, g.kw};
+  for (int i = 0; i < 2; ++i) {
+    const int64_t span = g.dilation[i] * (k[i] - 1) + 1;
+    KILN_CHECK(in[i] + 2 * g.padding[i] >= span, kValue, op.name, ": ", describe(),
+               "; the padded input (", in[i] + 2 * g.padding[i],
+               ") is smaller than the dilated kernel (", span, ") in spatial dim ", i);
+    out[i] = (in[i] + 2 * g.padding[i] - span) / g.stride[i] + 1;
+  }
+  g.oh = out[0], g.ow = out[1];
+  return g;
+}
+
+namespace {
+
+void check_float_inputs(const OpDef& op, const std::vector<TensorMeta>& in) {
+  for (int i = 0; i < static_cast<int>(in.size()); ++i) check_dtype(op, in, i, {DType::kFloat32});
+}
+
+std::vector<TensorMeta> infer_conv2d(const OpDef& op, const Attrs& attrs,
+                                     const std::vector<TensorMeta>& in) {
+  KILN_CHECK(in.size() == 2 || in.size() == 3, kValue, op.name, ": got ", in.size(),
+             " inputs (", describe_inputs(in), "); expected x, weight and an optional bias");
+  check_float_inputs(op, in);
+  const Conv2dGeometry g = conv2d_geometry(op, attrs, in[0].shape, in[1].shape);
+  if (in.size() == 3) {
+    KILN_CHECK(in[2].shape == Shape({g.o}), kValue, op.name, ": bias has shape ",
+               in[2].shape.str(), "; expected (", g.o, ",) for weight ", in[1].shape.str());
+  }
+  return {{DType::kFloat32, g.output_shape()}};
+}
+
+std::vector<TensorMeta> infer_conv2d_backward_data(const OpDef& op, const Attrs& attrs,
+                                                   const std::vector<TensorMeta>& in) {
+  check_float_inputs(op, in);
+  const Shape x = shape_attr(op, attrs, "input_shape");
+  const Conv2dGeometry g = conv2d_geometry(op, attrs, x, in[1].shape);
+  KILN_CHECK(in[0].shape == g.output_shape(), kValue, op.name, ": dy has shape ",
+             in[0].shape.str(), "; expected ", g.output_shape().str(), " for input_shape ",
+             x.str(), " and weight ", in[1].shape.str());
+  return {{DType::kFloat32, x}};
+}
+
+std::vector<TensorMeta> infer_conv2d_backward_weight(const OpDef& op, const Attrs& attrs,
+                                                     const std::vector<TensorMeta>& in) {
+  check_float_inputs(op, in);
+  const Shape w = shape_attr(op, attrs, "weight_shape");
+  const Conv2dGeometry g = conv2d_geometry(op, attrs, in[1].shape, w);
+  KILN_CHECK(in[0].shape == g.output_shape(), kValue, op.name, ": dy has shape ",
+             in[0].shape.str(), "; expected ", g.output_shape().str(), " for x ",
+             in[1].shape.str(), " and weight_shape ", w.str());
+  return {{DType::kFloat32, w}};
+}
+
+Attrs conv_attrs(const Attrs& from) {
+  Attrs a;
+  for (const char* name : {"stride", "padding", "dilation", "groups"})
+    a.set(name, *from.find(name));
+  return a;
+}
+
+void grad_conv2d(GradContext& c) {
+  const Var x = input(c, 0), w = input(c, 1), dy = output_grad(c, 0);
+  if (!dy.defined()) return;
+  if (c.needs_input_grad(0)) {
+    Attrs a = conv_attrs(c.attrs());
+    a.set("input_shape", x.shape().vec());
+    set_grad(c, 0, call("conv2d_backward_data", {dy, w}, a));
+  }
+  if (c.needs_input_grad(1)) {
+    Attrs a = conv_attrs(c.attrs());
+    a.set("weight_shape", w.shape().vec());
+    set_grad(c, 1, call("conv2d_backward_weight", {dy, x}, a));
+  }
+  if (c.num_inputs() == 3 && c.needs_input_grad(2))
+    set_grad(c, 2,
+             call("sum", {dy}, {{"axes", std::vector<int64_t>{0, 2, 3}}, {"keepdims", false}}));
+}
+
+}  // namespace
+
+void define_conv2d_ops(OpTable& t) {
+  const auto with_conv_attrs = [](OpBuilder b) {
+    return b.kind(OpKind::kCompute)
+        .attr("stride", AttrType::kInts, std::vector<int64_t>{1, 1})
+        .attr("padding", AttrType::kInts, std::vector<int64_t>{0, 0})
+        .attr("dilation", AttrType::kInts, std::vector<int64_t>{1, 1})
+        .attr("groups", AttrType::kInt, int64_t{1});
+  };
+  with_conv_attrs(t.define("conv2d")).inputs(-1).infer(infer_conv2d).grad(grad_conv2d);
+  with_conv_attrs(t.define("conv2d_backward_data")).inputs(2)
+      .attr("input_shape", AttrType::kInts).infer(infer_conv2d_backward_data);
+  with_conv_attrs(t.define("conv2d_backward_weight")).inputs(2)
+      .attr("weight_shape", AttrType::kInts).infer(infer_conv2d_backward_weight);
+}
+
+}  // namespace kiln

@@ -1,0 +1,32 @@
+// conv2d (NCHW input, OIHW weight with groups, optional bias) and its two
+// backward ops, which the gradient rule emits:
+//   conv2d(x, w[, b])                      -> y
+//   conv2d_backward_data(dy, w)   + input_shape  -> dx
+//   conv2d_backward_weight(dy, x) + weight_shape -> dw
+// All three take stride, padding, dilation (2 ints each) and groups.
+#pragma once
+
+#include "kernels/op_def.h"
+
+namespace kiln {
+
+// Everything infer and the backends need, validated.
+struct Conv2dGeometry {
+  int64_t stride[2], padding[2], dilation[2], groups;
+  int64_t n, c, h, w;  // input
+  int64_t o, kh, kw;   // weight: (o, c / groups, kh, kw)
+  int64_t oh, ow;      // output: (n, o, oh, ow)
+  Shape input_shape() const { return {n, c, h, w}; }
+  Shape weight_shape() const { return {o, c / groups, kh, kw}; }
+  Shape output_shape() const { return {n, o, oh, ow}; }
+};
+
+// Checks attrs and the input/weight shapes; errors name op, shapes and attrs.
+Conv2dGeometry conv2d_geometry(const OpDef& op, const Attrs& attrs, const Shape& x,
+                               const Shape& w);
+
+void define_conv2d_ops(OpTable& table);
+void register_conv2d_cpu(OpTable& table);
+void register_conv2d_reference(OpTable& table);
+
+}  // namespace kiln

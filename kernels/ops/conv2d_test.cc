@@ -1,0 +1,146 @@
+#include "kernels/ops/conv2d.h"
+
+#include <gtest/gtest.h>
+
+#include "kernels/core/error.h"
+#include "kernels/testing/op_runner.h"
+
+namespace kiln {
+namespace {
+
+using testing::expect_cpu_matches_reference;
+using testing::random_tensor;
+using testing::run_op;
+
+struct Case {
+  Shape x;
+  int64_t out_channels, kh, kw;
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups;
+};
+
+Attrs conv_attrs(const Case& c) {
+  return {{"stride", c.stride}, {"padding", c.padding}, {"dilation", c.dilation},
+          {"groups", c.groups}};
+}
+
+// Forward (with and without bias) and both backward ops, cpu vs reference.
+void check_case(const Case& c, uint64_t seed) {
+  SCOPED_TRACE(str_cat("x ", c.x.str(), " o=", c.out_channels, " k=", c.kh, "x", c.kw, " ",
+                       conv_attrs(c).str()));
+  const Shape w_shape{c.out_channels, c.x[1] / c.groups, c.kh, c.kw};
+  const Tensor x = random_tensor(c.x, seed), w = random_tensor(w_shape, seed + 1);
+  const Tensor b = random_tensor({c.out_channels}, seed + 2);
+  const Attrs attrs = conv_attrs(c);
+  expect_cpu_matches_reference("conv2d", {x, w}, attrs, 1e-4, 1e-5);
+  expect_cpu_matches_reference("conv2d", {x, w, b}, attrs, 1e-4, 1e-5);
+  const Tensor y = run_op("conv2d", {x, w}, attrs)[0];
+  const Tensor dy = random_tensor(y.shape(), seed + 3);
+  Attrs data_attrs = attrs;
+  data_attrs.set("input_shape", c.x.vec());
+  expect_cpu_matches_reference("conv2d_backward_data", {dy, w}, data_attrs, 1e-4, 1e-5);
+  Attrs weight_attrs = attrs;
+  weight_attrs.set("weight_shape", w_shape.vec());
+  expect_cpu_matches_reference("conv2d_backward_weight", {dy, x}, weight_attrs, 1e-4, 1e-4);
+}
+
+TEST(Conv2d, FewChannelsMatchReference) {
+  check_case({{2, 3, 8, 8}, 8, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1}, 1);
+  check_case({{1, 1, 1, 1}, 1, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1}, 2);
+  check_case({{1, 4, 7, 9}, 6, 3, 2, {2, 3}, {0, 2}, {2, 1}, 1}, 3);
+  check_case({{3, 4, 8, 8}, 6, 3, 3, {2, 2}, {1, 1}, {1, 1}, 2}, 4);
+  check_case({{2, 5, 6, 5}, 5, 3, 3, {1, 1}, {1, 1}, {1, 1}, 5}, 5);  // depthwise
+  check_case({{1, 3, 8, 8}, 6, 3, 3, {2, 2}, {0, 0}, {1, 1}, 1}, 6);  // stride leaves a row
+}
+
+TEST(Conv2d, ManyChannelsMatchReference) {
+  check_case({{1, 16, 9, 7}, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1}, 11);
+  check_case({{2, 17, 6, 6}, 19, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1}, 12);  // padded blocks
+  check_case({{1, 32, 8, 8}, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 32}, 13);  // depthwise
+  check_case({{1, 32, 8, 8}, 64, 3, 3, {1, 1}, {2, 2}, {2, 2}, 2}, 14);
+  check_case({{1, 64, 14, 14}, 64, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1}, 16);
+}
+
+TEST(Conv2d, PointwiseMatchesReference) {  // 1x1 convs run on plain NCHW primitives
+  check_case({{2, 24, 5, 5}, 16, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1}, 21);
+  check_case({{1, 3, 4, 6}, 40, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1}, 22);
+  check_case({{1, 32, 7, 7}, 17, 1, 1, {2, 2}, {0, 0}, {1, 1}, 1}, 23);
+  check_case({{1, 32, 4, 4}, 32, 1, 1, {1, 1}, {1, 1}, {1, 1}, 1}, 24);  // padded: blocked
+  check_case({{2, 32, 4, 4}, 32, 1, 1, {1, 1}, {0, 0}, {1, 1}, 4}, 25);  // grouped: blocked
+}
+
+// A prepared kernel keeps its primitive and reorder buffers; each run must
+// still read the tensors it is given.
+TEST(Conv2d, PreparedKernelFollowsNewTensorsOnEveryRun) {
+  for (const int64_t channels : {4, 32}) {
+    const OpDef& op = get_op("conv2d");
+    const Attrs attrs = op.complete_attrs({{"padding", std::vector<int64_t>{1, 1}}});
+    const std::vector<TensorMeta> in = {{DType::kFloat32, {2, channels, 6, 6}},
+                                        {DType::kFloat32, {8, channels, 3, 3}},
+                                        {DType::kFloat32, {8}}};
+    const std::vector<TensorMeta> out = op.infer_outputs(attrs, in);
+    auto kernel = op.prepare(Backend::kCpu, attrs, in, out);
+    for (uint64_t seed = 0; seed < 3; ++seed) {
+      Tensor inputs[3] = {random_tensor(in[0].shape, seed), random_tensor(in[1].shape, seed + 10),
+                          random_tensor(in[2].shape, seed + 20)};
+      Tensor y = Tensor::empty(out[0]);
+      kernel->run(inputs, &y);
+      const Tensor want =
+          run_op("conv2d", {inputs[0], inputs[1], inputs[2]}, attrs, Backend::kReference)[0];
+      EXPECT_TRUE(testing::all_close(y, want, 1e-4, 1e-5)) << "channels " << channels;
+    }
+  }
+}
+
+TEST(Conv2d, EmptyBatch) {
+  const Tensor x = random_tensor({0, 3, 5, 5}, 1), w = random_tensor({4, 3, 3, 3}, 2);
+  EXPECT_EQ(run_op("conv2d", {x, w})[0].shape(), Shape({0, 4, 3, 3}));
+  const Tensor dy = random_tensor({0, 4, 3, 3}, 3);
+  const Tensor dw = run_op("conv2d_backward_weight", {dy, x},
+                           {{"weight_shape", std::vector<int64_t>{4, 3, 3, 3}}})[0];
+  for (int64_t i = 0; i < dw.numel(); ++i) EXPECT_EQ(dw.data<float>()[i], 0.0f);
+}
+
+void expect_error(const std::string& op, const std::vector<Tensor>& in, const Attrs& attrs,
+                  ErrorKind kind, std::initializer_list<const char*> needles) {
+  try {
+    run_op(op, in, attrs);
+    ADD_FAILURE() << op << " accepted bad inputs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(op), std::string::npos) << msg;
+    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
+  }
+}
+
+TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
+  const Tensor x = random_tensor({1, 4, 5, 5}, 1), w = random_tensor({6, 4, 3, 3}, 2);
+  expect_error("conv2d", {random_tensor({4, 5, 5}, 1), w}, {}, ErrorKind::kValue,
+               {"(4, 5, 5)", "4-d"});
+  expect_error("conv2d", {x, random_tensor({6, 3, 3, 3}, 2)}, {}, ErrorKind::kValue,
+               {"(1, 4, 5, 5)", "(6, 3, 3, 3)", "in_channels / groups = 4"});
+  expect_error("conv2d", {x, random_tensor({6, 2, 3, 3}, 2)}, {{"groups", int64_t{3}}},
+               ErrorKind::kValue, {"divisible by groups"});
+  expect_error("conv2d", {x, w, random_tensor({5}, 3)}, {}, ErrorKind::kValue,
+               {"bias", "(5,)", "(6,)"});
+  expect_error("conv2d", {x, random_tensor({6, 4, 7, 7}, 2)}, {}, ErrorKind::kValue,
+               {"(6, 4, 7, 7)", "smaller than the dilated kernel"});
+  expect_error("conv2d", {x, w}, {{"stride", std::vector<int64_t>{1}}}, ErrorKind::kValue,
+               {"stride", "2 values"});
+  expect_error("conv2d", {x, w}, {{"stride", std::vector<int64_t>{0, 1}}}, ErrorKind::kValue,
+               {"stride", ">= 1"});
+  expect_error("conv2d", {x}, {}, ErrorKind::kValue, {"1 inputs"});
+  expect_error("conv2d", {x, w, random_tensor({6}, 3), x}, {}, ErrorKind::kValue, {"4 inputs"});
+  expect_error("conv2d", {random_tensor({1, 4, 5, 5}, 1, -3, 3, DType::kInt32), w}, {},
+               ErrorKind::kType, {"int32"});
+  expect_error("conv2d_backward_data", {random_tensor({1, 6, 2, 2}, 1), w},
+               {{"input_shape", std::vector<int64_t>{1, 4, 5, 5}}}, ErrorKind::kValue,
+               {"(1, 6, 2, 2)", "(1, 6, 3, 3)"});
+  expect_error("conv2d_backward_weight", {random_tensor({1, 6, 3, 3}, 1), x},
+               {{"weight_shape", std::vector<int64_t>{6, 4, 3}}}, ErrorKind::kValue,
+               {"weight_shape", "4 values"});
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,105 @@
+#include "kernels/ops/pool2d.h"
+
+#include <gtest/gtest.h>
+
+#include "kernels/core/error.h"
+#include "kernels/testing/op_runner.h"
+
+namespace kiln {
+namespace {
+
+using testing::expect_cpu_matches_reference;
+using testing::random_tensor;
+using testing::run_op;
+
+using Ints = std::vector<int64_t>;
+
+struct Case {
+  Shape x;
+  Ints kernel, stride, padding;
+};
+
+void check_case(const Case& c, uint64_t seed) {
+  const Attrs base{{"kernel", c.kernel}, {"stride", c.stride}, {"padding", c.padding}};
+  SCOPED_TRACE(str_cat("x ", c.x.str(), " ", base.str()));
+  const Tensor x = random_tensor(c.x, seed);
+  expect_cpu_matches_reference("max_pool2d", {x}, base);
+  const Tensor y = run_op("max_pool2d", {x}, base)[0];
+  const Tensor dy = random_tensor(y.shape(), seed + 1);
+  expect_cpu_matches_reference("max_pool2d_backward", {x, dy}, base);
+  for (bool include : {false, true}) {
+    Attrs avg = base;
+    avg.set("count_include_pad", include);
+    expect_cpu_matches_reference("avg_pool2d", {x}, avg);
+    avg.set("input_shape", c.x.vec());
+    expect_cpu_matches_reference("avg_pool2d_backward", {dy}, avg);
+  }
+}
+
+TEST(Pool2d, CpuMatchesReference) {
+  check_case({{2, 3, 8, 8}, {2, 2}, {2, 2}, {0, 0}}, 1);
+  check_case({{1, 16, 9, 9}, {3, 3}, {2, 2}, {1, 1}}, 2);  // ResNet stem pooling
+  check_case({{1, 1, 7, 9}, {3, 2}, {1, 2}, {1, 0}}, 3);
+  check_case({{3, 5, 6, 5}, {2, 3}, {3, 1}, {1, 2}}, 4);
+  check_case({{1, 2, 1, 1}, {1, 1}, {1, 1}, {0, 0}}, 5);
+  check_case({{2, 4, 5, 7}, {5, 7}, {1, 1}, {0, 0}}, 6);  // global pooling
+  check_case({{1, 32, 13, 13}, {2, 2}, {2, 2}, {1, 1}}, 7);
+}
+
+TEST(Pool2d, StrideDefaultsToKernelAndAvgExcludesPaddingByDefault) {
+  const Tensor x = testing::from_values({1, 1, 2, 2}, {1, 2, 3, 4});
+  const Tensor y = run_op("avg_pool2d", {x}, {{"kernel", Ints{2, 2}}, {"padding", Ints{1, 1}}})[0];
+  ASSERT_EQ(y.shape(), Shape({1, 1, 2, 2}));  // windows of one element each
+  EXPECT_FLOAT_EQ(y.data<float>()[0], 1.0f);
+  EXPECT_FLOAT_EQ(y.data<float>()[3], 4.0f);
+  const Tensor z = run_op("avg_pool2d", {x}, {{"kernel", Ints{2, 2}}, {"padding", Ints{1, 1}},
+                                              {"count_include_pad", true}})[0];
+  EXPECT_FLOAT_EQ(z.data<float>()[0], 0.25f);
+  EXPECT_EQ(run_op("max_pool2d", {random_tensor({1, 1, 6, 6}, 1)}, {{"kernel", Ints{3, 3}}})[0]
+                .shape(),
+            Shape({1, 1, 2, 2}));
+}
+
+TEST(Pool2d, EmptyBatch) {
+  const Tensor x = random_tensor({0, 3, 4, 4}, 1);
+  EXPECT_EQ(run_op("max_pool2d", {x}, {{"kernel", Ints{2, 2}}})[0].shape(), Shape({0, 3, 2, 2}));
+  const Tensor dy = random_tensor({0, 3, 2, 2}, 2);
+  EXPECT_EQ(run_op("max_pool2d_backward", {x, dy}, {{"kernel", Ints{2, 2}}})[0].shape(),
+            x.shape());
+}
+
+void expect_error(const std::string& op, const std::vector<Tensor>& in, const Attrs& attrs,
+                  ErrorKind kind, std::initializer_list<const char*> needles) {
+  try {
+    run_op(op, in, attrs);
+    ADD_FAILURE() << op << " accepted bad inputs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(op), std::string::npos) << msg;
+    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
+  }
+}
+
+TEST(Pool2d, BadInputsNameOpShapesAndExpectation) {
+  const Tensor x = random_tensor({1, 2, 5, 5}, 1);
+  expect_error("max_pool2d", {random_tensor({2, 5, 5}, 1)}, {{"kernel", Ints{2, 2}}},
+               ErrorKind::kValue, {"(2, 5, 5)", "4-d"});
+  expect_error("avg_pool2d", {x}, {{"kernel", Ints{6, 2}}}, ErrorKind::kValue,
+               {"(1, 2, 5, 5)", "smaller than the kernel"});
+  expect_error("max_pool2d", {x}, {{"kernel", Ints{2, 2}}, {"padding", Ints{2, 0}}},
+               ErrorKind::kValue, {"padding < kernel"});
+  expect_error("max_pool2d", {x}, {{"kernel", Ints{2}}}, ErrorKind::kValue,
+               {"kernel", "2 values"});
+  expect_error("max_pool2d", {x}, {}, ErrorKind::kValue, {"missing attribute 'kernel'"});
+  expect_error("max_pool2d_backward", {x, random_tensor({1, 2, 3, 3}, 2)},
+               {{"kernel", Ints{2, 2}}}, ErrorKind::kValue, {"(1, 2, 3, 3)", "(1, 2, 2, 2)"});
+  expect_error("avg_pool2d_backward", {random_tensor({1, 2, 2, 2}, 2)},
+               {{"kernel", Ints{2, 2}}, {"input_shape", Ints{1, 2, 5}}}, ErrorKind::kValue,
+               {"input_shape", "4 values"});
+  expect_error("avg_pool2d", {random_tensor({1, 2, 5, 5}, 1, -3, 3, DType::kInt32)},
+               {{"kernel", Ints{2, 2}}}, ErrorKind::kType, {"int32"});
+}
+
+}  // namespace
+}  // namespace kiln
