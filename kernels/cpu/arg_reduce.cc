@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/ops/axis_util.h"
 #include "kernels/ops/reduce.h"
 
@@ -43,8 +44,7 @@ class ArgReduceKernel final : public Kernel {
     if (outer_ * inner_ == 0) return;  // infer rejects n == 0 with a non-empty output
     const bool parallel = outer_ * n_ * inner_ >= kParallelGrain;
     if (inner_ == 1) {  // two simd passes per row: the extreme value, then its first index
-#pragma omp parallel for if (parallel)
-      for (int64_t o = 0; o < outer_; ++o) {
+      cpu::parallel_for(outer_, parallel, [&](int64_t o) {
         const T* row = x + o * n_;
         T m = row[0];
         int nan = 0;
@@ -74,13 +74,12 @@ class ArgReduceKernel final : public Kernel {
           while (row[k] != m) ++k;
         }
         y[o] = static_cast<int32_t>(k);
-      }
+      });
       return;
     }
     constexpr int64_t kPiece = 256;
     const int64_t pieces = (inner_ + kPiece - 1) / kPiece;
-#pragma omp parallel for if (parallel)
-    for (int64_t t = 0; t < outer_ * pieces; ++t) {
+    cpu::parallel_for(outer_ * pieces, parallel, [&](int64_t t) {
       const int64_t o = t / pieces, start = (t % pieces) * kPiece;
       const int64_t len = std::min(kPiece, inner_ - start);
       const T* base = x + o * n_ * inner_ + start;
@@ -100,7 +99,7 @@ class ArgReduceKernel final : public Kernel {
         }
       }
       std::copy(index, index + len, y + o * inner_ + start);
-    }
+    });
   }
 
   int64_t outer_ = 1, n_ = 1, inner_ = 1;

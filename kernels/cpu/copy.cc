@@ -5,6 +5,7 @@
 
 #include "kernels/core/error.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/ops/elementwise_math.h"
 
 namespace kiln {
@@ -30,8 +31,7 @@ bool tiled_copy(const StridedLoop<2>& loop, const T* s, T* d) {
   for (int k = 0; k < last; ++k)
     if (k != p) batch *= loop.shape[k];
   const int64_t dp = loop.strides[0][p], sl = loop.strides[1][last];
-#pragma omp parallel for if (batch * np * nl >= kParallelGrain)
-  for (int64_t task = 0; task < batch * tp * tl; ++task) {
+  parallel_for(batch * tp * tl, batch * np * nl >= kParallelGrain, [&](int64_t task) {
     int64_t b = task / (tp * tl), od = 0, os = 0;
     for (int k = last - 1; k >= 0; --k) {  // the batch dims, all but p and last
       if (k == p) continue;
@@ -53,7 +53,7 @@ bool tiled_copy(const StridedLoop<2>& loop, const T* s, T* d) {
       T* out = d + od + i * dp;
       for (int64_t j = l0; j < l1; ++j) out[j] = buf[j - l0][i - p0];
     }
-  }
+  });
   return true;
 }
 
@@ -103,8 +103,7 @@ void fill(const Tensor& dst, double value) {
     T* d = dst.data<T>();
     const int64_t n = dst.numel();
     if (dst.is_contiguous()) {
-#pragma omp parallel for simd if (n >= 4 * kParallelGrain)
-      for (int64_t i = 0; i < n; ++i) d[i] = v;
+      parallel_for(n, n >= 4 * kParallelGrain, [&](int64_t i) { d[i] = v; });
       return;
     }
     StridedLoop<1>(dst.shape(), {&dst.strides()})

@@ -1,9 +1,10 @@
 // CPU kernels of the elementwise family: contiguous inputs take a flat,
 // vectorized loop; broadcast or strided ones go through StridedLoop with inner
 // loops specialised for unit and zero strides.
+#include "kernels/ops/elementwise.h"
+
 #include "kernels/core/error.h"
 #include "kernels/cpu/loops.h"
-#include "kernels/ops/elementwise.h"
 #include "kernels/ops/elementwise_math.h"
 
 namespace kiln {
@@ -18,8 +19,10 @@ void unary_loop(const Tensor& x, Tensor& y, F f) {
   Out* out = y.data<Out>();
   const In* in = x.data<In>();
   if (x.is_contiguous()) {
-#pragma omp parallel for simd if (n >= kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+    cpu::parallel_chunks(n, n >= kParallelGrain, [&](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = f(in[i]);
+    });
     return;
   }
   StridedLoop<2> loop(y.shape(), {&y.strides(), &x.strides()});
@@ -38,8 +41,10 @@ void binary_loop(const Tensor& a_in, const Tensor& b_in, Tensor& y, F f) {
   const In* pb = b_in.data<In>();
   if (a_in.shape() == y.shape() && b_in.shape() == y.shape() && a_in.is_contiguous() &&
       b_in.is_contiguous()) {
-#pragma omp parallel for simd if (n >= kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) out[i] = f(pa[i], pb[i]);
+    cpu::parallel_chunks(n, n >= kParallelGrain, [&](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = f(pa[i], pb[i]);
+    });
     return;
   }
   const Tensor a = a_in.broadcast_view(y.shape()), b = b_in.broadcast_view(y.shape());
@@ -69,22 +74,29 @@ void binary_loop(const Tensor& a_in, const Tensor& b_in, Tensor& y, F f) {
   throw_error(ErrorKind::kType, op, ": no CPU kernel for dtype ", dtype_name(dtype));
 }
 
-#define KILN_FLOAT_UNARY_KERNEL(name, expr)                                  \
-  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {             \
-    unary_loop<float, float>(in[0], out[0], [](float x) { return expr; });   \
+#define KILN_FLOAT_UNARY_KERNEL(name, expr)                                \
+  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {           \
+    unary_loop<float, float>(in[0], out[0], [](float x) { return expr; }); \
   }
 KILN_FLOAT_UNARY_OPS(KILN_FLOAT_UNARY_KERNEL)
 #undef KILN_FLOAT_UNARY_KERNEL
 
-#define KILN_NUMERIC_UNARY_KERNEL(name, expr)                                           \
-  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                        \
-    switch (in[0].dtype()) {                                                            \
-      case DType::kFloat32:                                                             \
-        return unary_loop<float, float>(in[0], out[0], [](float x) { using T = float; return expr; }); \
-      case DType::kInt32:                                                               \
-        return unary_loop<int32_t, int32_t>(in[0], out[0], [](int32_t x) { using T = int32_t; return expr; }); \
-      default: unsupported(#name, in[0].dtype());                                       \
-    }                                                                                   \
+#define KILN_NUMERIC_UNARY_KERNEL(name, expr)                              \
+  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {           \
+    switch (in[0].dtype()) {                                               \
+      case DType::kFloat32:                                                \
+        return unary_loop<float, float>(in[0], out[0], [](float x) {       \
+          using T = float;                                                 \
+          return expr;                                                     \
+        });                                                                \
+      case DType::kInt32:                                                  \
+        return unary_loop<int32_t, int32_t>(in[0], out[0], [](int32_t x) { \
+          using T = int32_t;                                               \
+          return expr;                                                     \
+        });                                                                \
+      default:                                                             \
+        unsupported(#name, in[0].dtype());                                 \
+    }                                                                      \
   }
 KILN_NUMERIC_UNARY_OPS(KILN_NUMERIC_UNARY_KERNEL)
 #undef KILN_NUMERIC_UNARY_KERNEL
@@ -93,44 +105,50 @@ void cpu_logical_not(const Attrs&, const Tensor* in, Tensor* out) {
   unary_loop<bool, bool>(in[0], out[0], [](bool x) { return !x; });
 }
 
-#define KILN_FLOAT_BINARY_KERNEL(name, expr)                                              \
-  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                          \
+#define KILN_FLOAT_BINARY_KERNEL(name, expr)                                                \
+  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                            \
     binary_loop<float, float>(in[0], in[1], out[0], [](float a, float b) { return expr; }); \
   }
 KILN_FLOAT_BINARY_OPS(KILN_FLOAT_BINARY_KERNEL)
 #undef KILN_FLOAT_BINARY_KERNEL
 
-#define KILN_NUMERIC_BINARY_KERNEL(name, expr)                                              \
-  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                            \
-    switch (in[0].dtype()) {                                                                \
-      case DType::kFloat32:                                                                 \
-        return binary_loop<float, float>(in[0], in[1], out[0], [](float a, float b) { return expr; }); \
-      case DType::kInt32:                                                                   \
-        return binary_loop<int32_t, int32_t>(in[0], in[1], out[0], [](int32_t a, int32_t b) { return expr; }); \
-      default: unsupported(#name, in[0].dtype());                                           \
-    }                                                                                       \
+#define KILN_NUMERIC_BINARY_KERNEL(name, expr)                                           \
+  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                         \
+    switch (in[0].dtype()) {                                                             \
+      case DType::kFloat32:                                                              \
+        return binary_loop<float, float>(in[0], in[1], out[0],                           \
+                                         [](float a, float b) { return expr; });         \
+      case DType::kInt32:                                                                \
+        return binary_loop<int32_t, int32_t>(in[0], in[1], out[0],                       \
+                                             [](int32_t a, int32_t b) { return expr; }); \
+      default:                                                                           \
+        unsupported(#name, in[0].dtype());                                               \
+    }                                                                                    \
   }
 KILN_NUMERIC_BINARY_OPS(KILN_NUMERIC_BINARY_KERNEL)
 #undef KILN_NUMERIC_BINARY_KERNEL
 
-#define KILN_COMPARE_KERNEL(name, expr)                                                     \
-  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                            \
-    switch (in[0].dtype()) {                                                                \
-      case DType::kFloat32:                                                                 \
-        return binary_loop<float, bool>(in[0], in[1], out[0], [](float a, float b) { return expr; }); \
-      case DType::kInt32:                                                                   \
-        return binary_loop<int32_t, bool>(in[0], in[1], out[0], [](int32_t a, int32_t b) { return expr; }); \
-      case DType::kBool:                                                                    \
+#define KILN_COMPARE_KERNEL(name, expr)                                                            \
+  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                                   \
+    switch (in[0].dtype()) {                                                                       \
+      case DType::kFloat32:                                                                        \
+        return binary_loop<float, bool>(in[0], in[1], out[0],                                      \
+                                        [](float a, float b) { return expr; });                    \
+      case DType::kInt32:                                                                          \
+        return binary_loop<int32_t, bool>(in[0], in[1], out[0],                                    \
+                                          [](int32_t a, int32_t b) { return expr; });              \
+      case DType::kBool:                                                                           \
         return binary_loop<bool, bool>(in[0], in[1], out[0], [](bool a, bool b) { return expr; }); \
-      default: unsupported(#name, in[0].dtype());                                           \
-    }                                                                                       \
+      default:                                                                                     \
+        unsupported(#name, in[0].dtype());                                                         \
+    }                                                                                              \
   }
 KILN_COMPARE_OPS(KILN_COMPARE_KERNEL)
 #undef KILN_COMPARE_KERNEL
 
-#define KILN_LOGICAL_KERNEL(name, expr)                                                   \
-  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                          \
-    binary_loop<bool, bool>(in[0], in[1], out[0], [](bool a, bool b) { return expr; });   \
+#define KILN_LOGICAL_KERNEL(name, expr)                                                 \
+  void cpu_##name(const Attrs&, const Tensor* in, Tensor* out) {                        \
+    binary_loop<bool, bool>(in[0], in[1], out[0], [](bool a, bool b) { return expr; }); \
   }
 KILN_LOGICAL_BINARY_OPS(KILN_LOGICAL_KERNEL)
 #undef KILN_LOGICAL_KERNEL

@@ -18,6 +18,7 @@
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/index_space.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/ops/axis_util.h"
 
 namespace kiln {
@@ -73,20 +74,18 @@ class GatherKernel final : public Kernel {
       const int32_t* idx = in[1].data<int32_t>();
       T* y = static_cast<T*>(out[0].raw_data());
       const int64_t inner = s_.inner;
-#pragma omp parallel for collapse(2) if (s_.outer * s_.n * inner >= kParallelGrain)
-      for (int64_t o = 0; o < s_.outer; ++o)
-        for (int64_t k = 0; k < s_.n; ++k) {
-          const int64_t r = o * s_.n + k;
-          const T* xb = x + x_.outer_offset(s_, o);
-          const int32_t* id = idx + r * inner;
-          T* yr = y + r * inner;
-          if (x_.flat) {
-            for (int64_t j = 0; j < inner; ++j) yr[j] = xb[id[j] * x_.axis_stride + j];
-          } else {
-            for (int64_t j = 0; j < inner; ++j)
-              yr[j] = xb[id[j] * x_.axis_stride + x_.inner_offset(s_, j)];
-          }
+      cpu::parallel_for(s_.outer * s_.n, s_.outer * s_.n * inner >= kParallelGrain, [&](int64_t r) {
+        const int64_t o = r / s_.n;
+        const T* xb = x + x_.outer_offset(s_, o);
+        const int32_t* id = idx + r * inner;
+        T* yr = y + r * inner;
+        if (x_.flat) {
+          for (int64_t j = 0; j < inner; ++j) yr[j] = xb[id[j] * x_.axis_stride + j];
+        } else {
+          for (int64_t j = 0; j < inner; ++j)
+            yr[j] = xb[id[j] * x_.axis_stride + x_.inner_offset(s_, j)];
         }
+      });
     });
   }
 
@@ -112,8 +111,7 @@ class ScatterKernel final : public Kernel {
       const T* src = static_cast<const T*>(in[2].raw_data());
       const int32_t* idx = in[1].data<int32_t>();
       const int64_t inner = s_.inner, piece = s_.piece(), pieces = (inner + piece - 1) / piece;
-#pragma omp parallel for if (s_.outer * s_.n * inner >= kParallelGrain)
-      for (int64_t t = 0; t < s_.outer * pieces; ++t) {
+      cpu::parallel_for(s_.outer * pieces, s_.outer * s_.n * inner >= kParallelGrain, [&](int64_t t) {
         const int64_t o = t / pieces, j0 = (t % pieces) * piece, j1 = std::min(inner, j0 + piece);
         T* yb = y + out_.outer_offset(s_, o);
         const T* sb = src + src_.outer_offset(s_, o);
@@ -129,7 +127,7 @@ class ScatterKernel final : public Kernel {
               dst = v;
           }
         }
-      }
+      });
     };
     if (kAdd)
       by_numeric(in[0].dtype(), body);
@@ -162,9 +160,9 @@ class IndexAlongKernel final : public Kernel {
         using T = decltype(tag);
         const T* x = static_cast<const T*>(in[0].raw_data());
         T* y = static_cast<T*>(out[0].raw_data());
-#pragma omp parallel for if (outer_ * k_ * inner_ >= kParallelGrain)
-        for (int64_t r = 0; r < outer_ * k_; ++r)
+        cpu::parallel_for(outer_ * k_, outer_ * k_ * inner_ >= kParallelGrain, [&](int64_t r) {
           std::copy_n(x + (r / k_ * dim_ + row(r % k_)) * inner_, inner_, y + r * inner_);
+        });
       });
       return;
     }
@@ -175,8 +173,7 @@ class IndexAlongKernel final : public Kernel {
       T* y = static_cast<T*>(out[0].raw_data());
       const int64_t piece = outer_ >= 8 ? inner_ : std::max<int64_t>(64, (inner_ + 7) / 8);
       const int64_t pieces = (inner_ + piece - 1) / piece;
-#pragma omp parallel for if (outer_ * k_ * inner_ >= kParallelGrain)
-      for (int64_t t = 0; t < outer_ * pieces; ++t) {
+      cpu::parallel_for(outer_ * pieces, outer_ * k_ * inner_ >= kParallelGrain, [&](int64_t t) {
         const int64_t o = t / pieces, j0 = (t % pieces) * piece,
                       n = std::min(inner_, j0 + piece) - j0;
         for (int64_t k = 0; k < k_; ++k) {
@@ -185,7 +182,7 @@ class IndexAlongKernel final : public Kernel {
 #pragma omp simd
           for (int64_t j = 0; j < n; ++j) dst[j] = add(dst[j], s[j]);
         }
-      }
+      });
     });
   }
 
@@ -200,11 +197,10 @@ void cpu_one_hot(const Attrs& a, const Tensor* in, Tensor* out) {
   if (at >= 0) throw_bad_index("one_hot", in[0], at, 0, classes, str_cat("num_classes ", classes));
   const int32_t* labels = in[0].data<int32_t>();
   float* y = out[0].data<float>();
-#pragma omp parallel for if (n * classes >= kParallelGrain)
-  for (int64_t i = 0; i < n; ++i) {
+  cpu::parallel_for(n, n * classes >= kParallelGrain, [&](int64_t i) {
     std::fill_n(y + i * classes, classes, 0.0f);
     y[i * classes + labels[i]] = 1.0f;
-  }
+  });
 }
 
 template <typename K>

@@ -8,12 +8,10 @@
 #include <cstdint>
 
 #include "kernels/core/tensor.h"
+#include "kernels/cpu/parallel.h"
 
 namespace kiln {
 namespace cpu {
-
-// Below this many elements a loop runs on one thread: forking costs more.
-constexpr int64_t kParallelGrain = 1 << 15;
 
 template <int N>
 struct StridedLoop {
@@ -56,8 +54,7 @@ struct StridedLoop {
     const int64_t pieces = (inner + piece - 1) / piece;
     int64_t inner_strides[N];
     for (int k = 0; k < N; ++k) inner_strides[k] = strides[k][rank - 1];
-#pragma omp parallel for if (numel >= kParallelGrain && rows * pieces > 1)
-    for (int64_t task = 0; task < rows * pieces; ++task) {
+    parallel_for(rows * pieces, numel >= kParallelGrain && rows * pieces > 1, [&](int64_t task) {
       const int64_t row = task / pieces, start = (task % pieces) * piece;
       int64_t offsets[N] = {};
       int64_t rest = row;
@@ -68,7 +65,7 @@ struct StridedLoop {
       }
       for (int k = 0; k < N; ++k) offsets[k] += start * inner_strides[k];
       fn(offsets, std::min(piece, inner - start), inner_strides);
-    }
+    });
   }
 };
 

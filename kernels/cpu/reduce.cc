@@ -20,6 +20,7 @@
 #endif
 
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/cpu/reduce_plan.h"
 #include "kernels/ops/reduce.h"
 
@@ -139,8 +140,7 @@ void reduce_rows(const Plan& p, const T* x, T* y, int64_t outputs) {
   };
   const int64_t work = outputs * p.count;
   if (outputs >= 64 || work < kParallelGrain) {
-#pragma omp parallel for if (work >= kParallelGrain)
-    for (int64_t o = 0; o < outputs; ++o) one(o);
+    cpu::parallel_for(outputs, work >= kParallelGrain, [&](int64_t o) { one(o); });
     return;
   }
   // Few long reductions: split each one's rows into pieces across threads.
@@ -178,8 +178,7 @@ void reduce_columns(const Plan& p, const T* x, T* y, int64_t out_rows) {
   // The last reduced group is walked here, four rows per pass over out.
   const int64_t rows = p.n_red ? p.red_shape[p.n_red - 1] : 1;
   const int64_t rs = p.n_red ? p.red_stride[p.n_red - 1] : 0;
-#pragma omp parallel for if (out_rows * inner * p.count >= kParallelGrain)
-  for (int64_t t = 0; t < out_rows * pieces; ++t) {
+  cpu::parallel_for(out_rows * pieces, out_rows * inner * p.count >= kParallelGrain, [&](int64_t t) {
     const int64_t o = t / pieces, start = (t % pieces) * piece, n = std::min(piece, inner - start);
     T* out = y + o * inner + start;
     const T* base = x + p.outer_offset(o) + start;
@@ -203,7 +202,7 @@ void reduce_columns(const Plan& p, const T* x, T* y, int64_t out_rows) {
     if constexpr (K == Kind::kMean) {
       for (int64_t j = 0; j < n; ++j) out[j] = T(out[j] / double(p.count));
     }
-  }
+  });
 }
 
 template <Kind K>

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/parallel.h"
 
 namespace kiln {
 namespace {
@@ -14,8 +15,8 @@ template <typename Fill>
 void chunked(int64_t n, int64_t grain, Fill&& fill) {
   constexpr int64_t kChunk = 1 << 14;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for if (n >= grain)
-  for (int64_t c = 0; c < chunks; ++c) fill(c * kChunk, std::min(n, (c + 1) * kChunk));
+  cpu::parallel_for(chunks, n >= grain,
+               [&](int64_t c) { fill(c * kChunk, std::min(n, (c + 1) * kChunk)); });
 }
 
 void cpu_arange(const Attrs& a, const Tensor*, Tensor* out) {
