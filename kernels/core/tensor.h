@@ -16,6 +16,7 @@ struct TensorMeta {
   DType dtype = DType::kFloat32;
   Shape shape;
   bool operator==(const TensorMeta& o) const { return dtype == o.dtype && shape == o.shape; }
+  bool operator!=(const TensorMeta& o) const { return !(*this == o); }
   std::string str() const;  // "float32(2, 3)"
 };
 
