@@ -88,7 +88,11 @@ std::vector<Tensor> execute(const OpCall& op, const std::vector<Tensor>& inputs)
 HandleList EagerLayer::apply(const OpCall& op, const HandleList& inputs) {
   std::vector<Tensor> values;
   values.reserve(inputs.size());
-  for (const HandlePtr& h : inputs) values.push_back(h->value());
+  for (const HandlePtr& h : inputs) {
+    KILN_CHECK(h->value().defined(), kValue, op.name(),
+               ": an input comes from a symbolic trace and has no value");
+    values.push_back(h->value());
+  }
   std::vector<Tensor> outputs = execute(op, values);
   HandleList out;
   out.reserve(outputs.size());

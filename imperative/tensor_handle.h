@@ -14,14 +14,17 @@ namespace imperative {
 
 struct GradNode;
 
-class TensorHandle : public GradValue {
+class TensorHandle : public GradValue, public std::enable_shared_from_this<TensorHandle> {
  public:
-  explicit TensorHandle(Tensor value) : value_(std::move(value)) {}
+  explicit TensorHandle(Tensor value);
 
   const Tensor& value() const { return value_; }
   // Makes this handle stand for `other`'s value (in-place ops, optimizer
   // updates, item assignment): value, autograd history and trace identity.
   void assign(const TensorHandle& other);
+  // Replaces the value alone (dropping autograd history): replays and the
+  // tracer write state back through this.
+  void reset_value(Tensor value);
   TensorMeta meta() const override { return value_.meta(); }
 
   // Autograd: the node that produced this value during recording, if any.
@@ -38,8 +41,12 @@ class TensorHandle : public GradValue {
   // history: what gradient rules keep, so the tape holds no cycles.
   std::shared_ptr<TensorHandle> detached() const;
 
-  // Tracing: non-zero while this value is known to the active tracer.
+  // Tracing: non-zero while this value is known to a tracer (the tracer's
+  // epoch in the high bits, so ids of an ended trace never match).
   uint64_t trace_id = 0;
+  // Creation order: tells a tracer which tensors existed before it began.
+  const uint64_t serial;
+  static uint64_t current_serial();  // the serial the next handle will get
 
  private:
   Tensor value_;

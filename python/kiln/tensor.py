@@ -28,12 +28,25 @@ def _F():
     return functional
 
 
+def _numpy(self):
+    """A read-only numpy view of the tensor's memory (no copy)."""
+    if _C.is_tracing() and _C.is_traced(self):
+        from .jit.trace import _value_read
+        return _value_read(self, "numpy()")
+    return self._numpy()
+
+
 def _repr(self):
-    body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+    if not _C.has_value(self):  # inside a symbolic trace: printing shows the meta only
+        return f"Tensor(shape={self.shape}, dtype={self.dtype}, device={self.device}, symbolic)"
+    body = np.array2string(self._numpy(), separator=", ", prefix="Tensor(")
     return f"Tensor({body}, dtype={self.dtype}, device={self.device})"
 
 
 def _scalar(self, kind):
+    if _C.is_tracing() and _C.is_traced(self):
+        from .jit.trace import _value_read
+        return _value_read(self, kind).reshape(()).item()
     if self.size != 1:
         raise ValueError(f"only a tensor with one element can be converted to a Python {kind}; "
                          f"this one has shape {self.shape}")
@@ -55,6 +68,9 @@ def _len(self):
 
 
 def _iter(self):
+    if _C.is_tracing() and _C.is_traced(self):
+        from .jit.trace import _value_read
+        _value_read(self, "iteration")
     if self.ndim == 0:
         raise TypeError("iteration over a 0-d tensor")
     for i in range(self.shape[0]):
@@ -136,7 +152,7 @@ for _name, _fn in {
     "__index__": lambda self: int(_scalar(self, "int")),
     "__getitem__": getitem, "__setitem__": setitem,
     "__matmul__": _matmul, "__rmatmul__": _rmatmul,
-    "item": _item, "astype": _astype, "reshape": _reshape, "transpose": _transpose,
+    "numpy": _numpy, "item": _item, "astype": _astype, "reshape": _reshape, "transpose": _transpose,
     "flatten": _flatten, "to": _to,
     "__reduce__": _reduce, "__deepcopy__": _deepcopy, "__copy__": lambda self: type(self)(self),
     "sum": _reduction("sum"), "mean": _reduction("mean"), "max": _reduction("max"),

@@ -62,7 +62,9 @@ Tensor tensor_from_py(py::handle data, const DType* dtype) {
              ": expected a float, integer or bool array");
   const DType want = dtype ? *dtype : natural;
   if (arr.dtype().not_equal(numpy_dtype(want)) || !(arr.flags() & py::array::c_style)) {
-    arr = numpy().attr("ascontiguousarray")(arr, numpy_dtype(want));
+    // np.array, not np.ascontiguousarray: the latter turns 0-d arrays
+    // (Python scalars) into shape (1,).
+    arr = numpy().attr("array")(arr, numpy_dtype(want), py::arg("order") = "C");
   }
   Shape shape;
   for (ssize_t i = 0; i < arr.ndim(); ++i) shape.push_back(arr.shape(i));

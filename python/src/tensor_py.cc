@@ -168,7 +168,11 @@ void bind_tensor(py::module_& m) {
                       }
                       h.grad = std::move(g);
                     })
-      .def("numpy", [](const TensorHandle& h) { return tensor_to_numpy(h.value()); })
+      .def("_numpy", [](const TensorHandle& h) {
+        KILN_CHECK(h.value().defined(), kValue,
+                   "this tensor comes from a symbolic trace and has no value");
+        return tensor_to_numpy(h.value());
+      })
       .def("_reset", [](TensorHandle& h, const HandlePtr& other) { h.assign(*other); })
       .def("detach", [](const TensorHandle& h) { return make_handle(h.value()); })
       .def("_is_contiguous", [](const TensorHandle& h) { return h.value().is_contiguous(); })

@@ -11,7 +11,9 @@ Contract shared by every optimizer:
   parameters with ``_reset``, so every handle stays the same object and
   modules, GradManagers and traced functions keep seeing it.
 * The arithmetic of ``step()`` is kiln tensor ops; hyperparameters enter it
-  through ``_hyper(group, name)``, read from the group at every step.
+  through ``_hyper(group, name)``. The learning rate is a 0-d tensor that
+  assigning ``group["lr"]`` rewrites in place, so a traced training step,
+  which replays without running Python, still sees every change.
 * Parameters whose ``.grad`` is None are skipped by ``step()``.
 """
 import numpy as np
@@ -20,6 +22,28 @@ from .. import _C
 from ..functional import zeros
 
 Tensor = _C.Tensor
+
+
+class _ParamGroup(dict):
+    """A parameter group: a dict whose tensor-valued hyperparameters (lr)
+    mirror their Python float into a 0-d tensor on assignment."""
+
+    _TENSOR_HYPERS = ("lr",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._tensors = {}
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        if key in self._tensors:
+            self._tensors[key]._reset(Tensor(np.float32(value)))
+
+    def tensor(self, key):
+        t = self._tensors.get(key)
+        if t is None:
+            t = self._tensors[key] = Tensor(np.float32(self[key]))
+        return t
 
 
 class Optimizer:
@@ -50,7 +74,7 @@ class Optimizer:
         optimizer's defaults fill the rest) and creates its state."""
         if not isinstance(param_group, dict) or "params" not in param_group:
             raise TypeError(f"add_param_group: expected a dict with a 'params' entry; got {param_group!r}")
-        group = dict(param_group)
+        group = _ParamGroup(param_group)
         params = group["params"]
         if isinstance(params, (set, frozenset)):
             raise TypeError("add_param_group: params is a set, whose order changes between runs; use a list")
@@ -89,9 +113,10 @@ class Optimizer:
         return zeros(param.shape, dtype=param.dtype)
 
     def _hyper(self, group, name):
-        """The value of hyperparameter name for this step: the group's plain
-        Python float (a traced step may substitute a scalar tensor, which
-        the update arithmetic accepts as well)."""
+        """Hyperparameter `name` for this step: a 0-d tensor for the ones a
+        traced step must read at replay (lr), else the group's Python value."""
+        if name in _ParamGroup._TENSOR_HYPERS:
+            return group.tensor(name)
         return group[name]
 
     def step(self):
