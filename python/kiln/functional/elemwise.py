@@ -64,6 +64,9 @@ def _lhs(x, y):
 
 
 def _binary(method, reflected_method):
+    """A function of two operands through the Tensor operator `method`, or
+    `reflected_method` on y when only y is a tensor (for comparisons, the
+    mirrored comparison)."""
     def fn(x, y):
         a, b, swapped = _lhs(x, y)
         return getattr(a, reflected_method if swapped else method)(b)
@@ -79,19 +82,12 @@ mod = _binary("__mod__", "__rmod__")
 pow = _binary("__pow__", "__rpow__")
 
 
-def _compare(method, mirrored):
-    def fn(x, y):
-        a, b, swapped = _lhs(x, y)
-        return getattr(a, mirrored if swapped else method)(b)
-    return fn
-
-
-equal = _compare("__eq__", "__eq__")
-not_equal = _compare("__ne__", "__ne__")
-less = _compare("__lt__", "__gt__")
-less_equal = _compare("__le__", "__ge__")
-greater = _compare("__gt__", "__lt__")
-greater_equal = _compare("__ge__", "__le__")
+equal = _binary("__eq__", "__eq__")
+not_equal = _binary("__ne__", "__ne__")
+less = _binary("__lt__", "__gt__")
+less_equal = _binary("__le__", "__ge__")
+greater = _binary("__gt__", "__lt__")
+greater_equal = _binary("__ge__", "__le__")
 
 
 def _bool(x):
