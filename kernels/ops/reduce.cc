@@ -120,12 +120,19 @@ void grad_extreme(GradContext& c, const char* op) {
 void grad_max(GradContext& c) { grad_extreme(c, "max"); }
 void grad_min(GradContext& c) { grad_extreme(c, "min"); }
 
-// prod: dy * y / x. Documented limitation: a zero in x gives nan/inf where
-// the true gradient (the product of the other elements) is finite.
+// prod: dy * (the product of the other elements). That is y / x where x is
+// non-zero (0 when another element is zero, since y is then 0); at a zero it
+// is the product of the non-zero elements if that zero is the only one, else 0.
 void grad_prod(GradContext& c) {
   const Var x = input(c, 0);
   const Var y = reshape(output(c, 0), kept_shape(c, "prod"));
-  set_grad(c, 0, dy_kept(c, "prod") * y / x);
+  const Attrs kept{{"axes", c.attrs().get_ints("axes")}, {"keepdims", true}};
+  const Var is_zero = call("equal", {x, scalar_like(x, 0.0)});
+  const Var safe_x = call("where", {is_zero, scalar_like(x, 1.0), x});
+  const Var zeros = call("sum", {cast(is_zero, x.dtype())}, kept);
+  const Var nonzero_prod = call("prod", {safe_x}, kept);
+  const Var at_zero = nonzero_prod * cast(call("equal", {zeros, scalar_like(zeros, 1.0)}), x.dtype());
+  set_grad(c, 0, dy_kept(c, "prod") * call("where", {is_zero, at_zero, y / safe_x}));
 }
 
 }  // namespace

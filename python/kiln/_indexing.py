@@ -15,6 +15,13 @@ def _is_advanced(item):
     return isinstance(item, (_C.Tensor, np.ndarray, list))
 
 
+class _Mask:
+    """A boolean index, kept whole until its position among the axes is known."""
+
+    def __init__(self, mask):
+        self.mask = mask
+
+
 def _normalize(x, index):
     """Returns the index as a tuple with Ellipsis expanded and bool masks
     turned into integer arrays."""
@@ -26,9 +33,9 @@ def _normalize(x, index):
             item = np.asarray(item)
         if isinstance(item, (_C.Tensor, np.ndarray)) and item.dtype == np.bool_:
             mask = item.numpy() if isinstance(item, _C.Tensor) else item
-            items.extend(np.asarray(i, dtype=np.int32) for i in np.nonzero(mask))
             if mask.ndim == 0:
                 raise IndexError("indexing with a 0-d boolean is not supported")
+            items.append(_Mask(mask))
             continue
         if isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
             raise IndexError(f"arrays used as indices must be integer or bool; got {item.dtype}")
@@ -40,18 +47,34 @@ def _normalize(x, index):
             raise IndexError(f"unsupported index {item!r}: expected an int, slice, None, "
                              "Ellipsis, or an integer/bool array or tensor")
         items.append(item)
-    consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
+    consumed = sum(i.mask.ndim if isinstance(i, _Mask) else 1
+                   for i in items if i is not None and i is not Ellipsis)
     if consumed > x.ndim:
         raise IndexError(f"too many indices for a tensor of shape {x.shape}: "
                          f"{consumed} given, at most {x.ndim} expected")
     if sum(1 for i in items if i is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    if Ellipsis in [i for i in items if not _is_advanced(i)]:
-        pos = next(k for k, i in enumerate(items) if not _is_advanced(i) and i is Ellipsis)
+    if Ellipsis in [i for i in items if not _is_advanced(i) and not isinstance(i, _Mask)]:
+        pos = next(k for k, i in enumerate(items)
+                   if not _is_advanced(i) and not isinstance(i, _Mask) and i is Ellipsis)
         items[pos:pos + 1] = [slice(None)] * (x.ndim - consumed)
     else:
         items += [slice(None)] * (x.ndim - consumed)
-    return items
+    out, dim = [], 0
+    for item in items:
+        if isinstance(item, _Mask):
+            mask = item.mask
+            if mask.shape != x.shape[dim:dim + mask.ndim]:
+                raise IndexError(f"boolean index of shape {mask.shape} does not match the tensor "
+                                 f"of shape {x.shape} at axis {dim}; expected shape "
+                                 f"{x.shape[dim:dim + mask.ndim]}")
+            out.extend(np.asarray(i, dtype=np.int32) for i in np.nonzero(mask))
+            dim += mask.ndim
+            continue
+        out.append(item)
+        if item is not None:
+            dim += 1
+    return out
 
 
 def getitem(x, index):
@@ -90,11 +113,19 @@ def getitem(x, index):
     return y
 
 
-def _as_index(item, size):
-    """An int32 tensor of the index with negative values wrapped."""
+def _as_index(item, size, wrap=True):
+    """An int32 tensor of the index with negative values wrapped (checked
+    and wrapped later by index_select itself when not `wrap`)."""
     if isinstance(item, _C.Tensor):
+        F = _F()
         idx = item.astype("int32")
-        return _F().where(idx < 0, idx + size, idx)
+        if not wrap:
+            return idx
+        # index_select on arange(size) checks the range (IndexError naming the
+        # value) and wraps negative values, without reading the index here
+        wrapped = F.apply_op("index_select", F.arange(size, dtype="int32"), F.reshape(idx, (-1,)),
+                             axis=0)
+        return F.reshape(wrapped, idx.shape)
     arr = np.asarray(item)
     if arr.size and (arr.max() >= size or arr.min() < -size):
         bad = arr.max() if arr.max() >= size else arr.min()
@@ -113,7 +144,8 @@ def _advanced(y, advanced):
         positions = list(range(len(positions)))
     first = positions[0]
     sizes = [y.shape[p] for p in positions]
-    indices = [_as_index(item, size) for (_, _, item), size in zip(advanced, sizes)]
+    indices = [_as_index(item, size, wrap=len(advanced) > 1)
+               for (_, _, item), size in zip(advanced, sizes)]
     batch = tuple(np.broadcast_shapes(*[i.shape for i in indices]))
     linear = None
     for idx, size in zip(indices, sizes):

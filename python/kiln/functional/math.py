@@ -50,7 +50,11 @@ def _arg_reduce(name):
         if axis is None:
             out = apply(name, x.reshape(-1), axis=0, keepdims=False)
             return out.reshape([1] * x.ndim) if keepdims else out
-        return apply(name, x, axis=_axes(x, axis)[0], keepdims=keepdims)
+        axes = _axes(x, axis)
+        if len(axes) != 1:
+            raise ValueError(f"{name}: axis must be an int or None; got {axis} "
+                             f"for an input of shape {x.shape}")
+        return apply(name, x, axis=axes[0], keepdims=keepdims)
     fn.__name__ = name
     return fn
 
@@ -64,8 +68,11 @@ def var(inp, axis=None, keepdims=False, ddof=0):
     x = _float(inp)
     m = mean(x, axis=axis, keepdims=True)
     d = x - m
-    n = x.size // builtins.max(mean(d * d, axis=axis, keepdims=keepdims).size, 1)
-    return sum(d * d, axis=axis, keepdims=keepdims) / builtins.max(n - ddof, 1)
+    n = 1
+    for a in (_axes(x, axis) if axis is not None else range(x.ndim)):
+        n *= x.shape[a]
+    # as numpy: nan when there are no more elements than ddof
+    return sum(d * d, axis=axis, keepdims=keepdims) / float(builtins.max(n - ddof, 0))
 
 
 def std(inp, axis=None, keepdims=False, ddof=0):
@@ -73,14 +80,19 @@ def std(inp, axis=None, keepdims=False, ddof=0):
 
 
 def norm(inp, ord=2, axis=None, keepdims=False):
-    """Vector p-norm over `axis` (all elements when None)."""
+    """Vector p-norm over `axis` (all elements when None); ord None is 2,
+    0 counts the non-zero elements, inf and -inf are the max and min of |x|."""
     x = _float(inp)
-    if ord == 2:
+    if ord is None or ord == 2:
         return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
     if ord == 1:
         return sum(_abs(x), axis=axis, keepdims=keepdims)
     if ord in (float("inf"), "inf"):
         return max(_abs(x), axis=axis, keepdims=keepdims)
+    if ord in (-float("inf"), "-inf"):
+        return min(_abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return sum((x != 0).astype("float32"), axis=axis, keepdims=keepdims)
     return _pow(sum(_pow(_abs(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
 
 
@@ -91,6 +103,13 @@ def matmul(inp1, inp2, transpose_a=False, transpose_b=False):
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must be at least 1-d; got shapes {a.shape} and {b.shape}")
     squeeze_a, squeeze_b = a.ndim == 1, b.ndim == 1
+    if squeeze_a or squeeze_b:  # check here so that the message shows the shapes given
+        ka = a.shape[0] if squeeze_a else a.shape[-2 if transpose_a else -1]
+        kb = b.shape[0] if squeeze_b else b.shape[-1 if transpose_b else -2]
+        if ka != kb:
+            raise ValueError(f"matmul: inner dimensions differ for a {a.shape} "
+                             f"(transpose_a={transpose_a}) and b {b.shape} "
+                             f"(transpose_b={transpose_b}); expected a's K={ka} to equal b's K={kb}")
     if squeeze_a:
         a = a.reshape(1, -1)
     if squeeze_b:

@@ -23,11 +23,17 @@ def _pair(v, name, op):
 
 def linear(inp, weight, bias=None):
     """inp @ weight.T + bias, with weight of shape (out_features, in_features)."""
-    x = _float(inp)
+    x, w = _float(inp), _float(weight)
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: input {x.shape} and weight {w.shape}; expected a weight "
+                         "(out_features, in_features) with in_features equal to the input's last dim")
+    if bias is not None and _t(bias).ndim == 1 and _t(bias).shape[0] != w.shape[0]:
+        raise ValueError(f"linear: bias {_t(bias).shape} for weight {w.shape}; "
+                         f"expected ({w.shape[0]},)")
     if x.ndim == 2:
-        y = apply("matmul", x, _float(weight), transpose_b=True)
+        y = apply("matmul", x, w, transpose_b=True)
     else:
-        y = matmul(x, _float(weight), transpose_b=True)
+        y = matmul(x, w, transpose_b=True)
     return y if bias is None else y + bias
 
 
@@ -45,6 +51,9 @@ def conv2d(inp, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, **
     if bias is not None:
         b = _float(bias)
         if b.ndim == 4:
+            if b.shape != (1, w.shape[0], 1, 1):
+                raise ValueError(f"conv2d: bias has shape {b.shape}; expected (1, {w.shape[0]}, 1, 1) "
+                                 f"or ({w.shape[0]},) for weight {tuple(weight.shape)}")
             b = reshape(b, (-1,))
         inputs.append(b)
     return apply("conv2d", *inputs, stride=_pair(stride, "stride", "conv2d"),
@@ -75,6 +84,10 @@ def adaptive_avg_pool2d(inp, oshp):
     """Averages each of oshp[0] x oshp[1] adaptive windows (PyTorch's bounds)."""
     x = _float(inp)
     oh, ow = _pair(oshp, "oshp", "adaptive_avg_pool2d")
+    if x.ndim != 4:
+        raise ValueError(f"adaptive_avg_pool2d: input has shape {x.shape}; expected a 4-d NCHW tensor")
+    if oh < 1 or ow < 1:
+        raise ValueError(f"adaptive_avg_pool2d: oshp is {[oh, ow]}; expected 2 values >= 1")
     h, w = x.shape[-2:]
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(x, (h // oh, w // ow))
@@ -160,14 +173,22 @@ def _softmax_axis(ndim):
     return 0 if ndim in (0, 1, 3) else 1  # MegEngine's default
 
 
+def _checked_axis(op, axis, x):
+    if not -x.ndim <= axis < builtins.max(x.ndim, 1):
+        raise IndexError(f"{op}: axis {axis} is out of range for an input of shape {x.shape} "
+                         f"(expected {-x.ndim} <= axis < {x.ndim})")
+    return axis % builtins.max(x.ndim, 1)
+
+
 def softmax(inp, axis=None):
     x = _float(inp)
-    return apply("softmax", x, axis=_softmax_axis(x.ndim) if axis is None else axis % x.ndim)
+    return apply("softmax", x, axis=_softmax_axis(x.ndim) if axis is None else
+                 _checked_axis("softmax", axis, x))
 
 
 def logsoftmax(inp, axis):
     x = _float(inp)
-    return apply("log_softmax", x, axis=axis % x.ndim)
+    return apply("log_softmax", x, axis=_checked_axis("logsoftmax", axis, x))
 
 
 def leaky_relu(inp, negative_slope=0.01):
@@ -191,6 +212,9 @@ def embedding(inp, weight, padding_idx=None, max_norm=None, norm_type=None):
     idx = _t(inp)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices have dtype {idx.dtype}; expected an integer tensor")
+    if _t(weight).ndim != 2:
+        raise ValueError(f"embedding: weight has shape {_t(weight).shape}; "
+                         "expected (num_embeddings, embedding_dim)")
     idx = idx.astype("int32")
     out = apply("index_select", _float(weight), reshape(idx, (-1,)), axis=0)
     return reshape(out, idx.shape + (weight.shape[1],))
@@ -210,7 +234,10 @@ def pad(src, pad_width, mode="constant", constant_value=0.0):
 
 
 def one_hot(inp, num_classes):
-    return apply("one_hot", _t(inp).astype("int32"), num_classes=int(num_classes))
+    labels = _t(inp)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels have dtype {labels.dtype}; expected an integer tensor")
+    return apply("one_hot", labels.astype("int32"), num_classes=int(num_classes))
 
 
 def _reduce_loss(loss, reduction, op):
@@ -227,7 +254,9 @@ def cross_entropy(pred, label, axis=1, with_logits=True, label_smooth=0, reducti
     """Cross-entropy between class scores along `axis` and integer labels."""
     x = _float(pred)
     label = _t(label)
-    axis = axis % x.ndim
+    if label.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: label has dtype {label.dtype}; expected an integer tensor")
+    axis = _checked_axis("cross_entropy", axis, x)
     expected = x.shape[:axis] + x.shape[axis + 1:]
     if label.shape != expected:
         raise ValueError(f"cross_entropy: label has shape {label.shape}; expected {expected} "

@@ -8,6 +8,15 @@ from .elemwise import _t
 Tensor = _C.Tensor
 
 
+def _axis(op, axis, ndim):
+    """axis in [-ndim, ndim) normalized to [0, ndim); IndexError otherwise."""
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise IndexError(f"{op}: axis {axis} is out of range for rank {ndim} "
+                         f"(expected {-ndim} <= axis < {ndim})")
+    return axis % ndim
+
+
 def apply_op(name, *inputs, **attrs):
     """Runs a table op by name on tensors (the escape hatch under F)."""
     return apply(name, *inputs, **attrs)
@@ -33,7 +42,7 @@ def flatten(inp, start_axis=0, end_axis=-1):
     x = _t(inp)
     if x.ndim == 0:
         return reshape(x, (1,))
-    start, end = start_axis % x.ndim, end_axis % x.ndim
+    start, end = _axis("flatten", start_axis, x.ndim), _axis("flatten", end_axis, x.ndim)
     return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
 
 
@@ -56,12 +65,14 @@ def broadcast_to(inp, shape):
 
 def expand_dims(inp, axis):
     x = _t(inp)
-    axes = sorted([axis] if isinstance(axis, int) else list(axis))
+    axes = [axis] if isinstance(axis, int) else list(axis)
     shape = list(x.shape)
     out_rank = x.ndim + len(axes)
-    for a in sorted(a % out_rank if a < 0 else a for a in axes):
-        if a > len(shape):
-            raise IndexError(f"expand_dims: axis {a} is out of range for output rank {out_rank}")
+    axes = [_axis("expand_dims", a, out_rank) for a in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"expand_dims: axes {list(axis)} repeat an axis of the output rank {out_rank}; "
+                         "expected distinct axes")
+    for a in sorted(axes):
         shape.insert(a, 1)
     return reshape(x, shape)
 
@@ -70,7 +81,7 @@ def squeeze(inp, axis=None):
     x = _t(inp)
     if axis is None:
         return reshape(x, [s for s in x.shape if s != 1])
-    axes = {a % x.ndim for a in ([axis] if isinstance(axis, int) else axis)}
+    axes = {_axis("squeeze", a, x.ndim) for a in ([axis] if isinstance(axis, int) else axis)}
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}; expected 1")
@@ -83,20 +94,23 @@ def concat(inps, axis=0):
         raise ValueError("concat: expected at least one tensor")
     if len(inps) == 1:
         return inps[0]
-    return apply("concat", *inps, axis=axis % inps[0].ndim if inps[0].ndim else axis)
+    return apply("concat", *inps, axis=_axis("concat", axis, inps[0].ndim) if inps[0].ndim else axis)
 
 
 def stack(inps, axis=0):
     inps = [_t(x) for x in inps]
     if not inps:
         raise ValueError("stack: expected at least one tensor")
+    if any(x.shape != inps[0].shape for x in inps):
+        raise ValueError(f"stack: input shapes {', '.join(str(x.shape) for x in inps)} differ; "
+                         "expected equal shapes")
     return concat([expand_dims(x, axis) for x in inps], axis=axis)
 
 
 def split(inp, nsplits_or_sections, axis=0):
     """Splits into n equal parts (an int) or at the given indices (a list)."""
     x = _t(inp)
-    axis = axis % x.ndim
+    axis = _axis("split", axis, x.ndim)
     size = x.shape[axis]
     if isinstance(nsplits_or_sections, int):
         n = nsplits_or_sections
@@ -113,16 +127,23 @@ def split(inp, nsplits_or_sections, axis=0):
     return out
 
 
+def _int_index(op, index):
+    idx = _t(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index has dtype {idx.dtype}; expected an integer tensor")
+    return idx.astype("int32")
+
+
 def gather(inp, axis, index):
     """out[i][j] = inp[i][index[i][j]] for axis=1 (torch.gather semantics)."""
-    x, idx = _t(inp), _t(index).astype("int32")
-    return apply("gather", x, idx, axis=axis % x.ndim)
+    x, idx = _t(inp), _int_index("gather", index)
+    return apply("gather", x, idx, axis=_axis("gather", axis, x.ndim))
 
 
 def scatter(inp, axis, index, source):
     """A copy of inp with inp[i][index[i][j]] = source[i][j] for axis=1."""
-    x, idx = _t(inp), _t(index).astype("int32")
-    return apply("scatter", x, idx, astype(_t(source), x.dtype), axis=axis % x.ndim)
+    x, idx = _t(inp), _int_index("scatter", index)
+    return apply("scatter", x, idx, astype(_t(source), x.dtype), axis=_axis("scatter", axis, x.ndim))
 
 
 def full(shape, value, dtype="float32", device=None):
@@ -153,10 +174,14 @@ def ones_like(inp):
 def arange(start=0, stop=None, step=1, dtype="float32", device=None):
     if stop is None:
         start, stop = 0, start
+    if step == 0:
+        raise ValueError(f"arange: step is 0 (start={start}, stop={stop}); expected a non-zero step")
     return Tensor(np.arange(start, stop, step, dtype=np.dtype(dtype)))
 
 
 def linspace(start, stop, num, dtype="float32", device=None):
+    if int(num) < 0:
+        raise ValueError(f"linspace: num is {num}; expected num >= 0")
     return Tensor(np.linspace(start, stop, int(num), dtype=np.float64).astype(np.dtype(dtype)))
 
 
