@@ -1,5 +1,6 @@
 #include "imperative/autograd.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "kernels/core/error.h"
@@ -138,7 +139,10 @@ std::unordered_map<TensorHandle*, HandlePtr> backpropagate(const HandleList& ys,
     out_grads.erase(node.get());
     grads.resize(node->saved_outputs.size());
     NodeGradContext ctx(*node, grads);
-    node->op.def->grad(ctx);
+    // A node reached only through inputs whose rules gave no gradient has
+    // nothing to propagate: skip its rule, still release its inputs.
+    if (std::any_of(grads.begin(), grads.end(), [](const HandlePtr& g) { return g != nullptr; }))
+      node->op.def->grad(ctx);
     for (size_t i = 0; i < node->inputs.size(); ++i) {
       const GradEdge& e = node->inputs[i];
       const HandlePtr& g = ctx.input_grads()[i];

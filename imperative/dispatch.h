@@ -23,7 +23,7 @@ HandleList apply(const OpCall& op, const HandleList& inputs);
 HandleList apply_below_autograd(const OpCall& op, const HandleList& inputs);
 
 // Installs `layer` between autograd and execution (the tracer's seam);
-// returns the layer it displaced so the caller can restore it.
+// pop_layer removes it again, in reverse order.
 void push_layer(Layer* layer);
 void pop_layer(Layer* layer);
 

@@ -1,6 +1,9 @@
 #include "imperative/grad_manager.h"
 
+#include <algorithm>
+
 #include "imperative/autograd.h"
+#include "imperative/tracer.h"
 #include "kernels/core/error.h"
 #include "kernels/op_call.h"
 
@@ -14,6 +17,9 @@ GradManager::~GradManager() {
 }
 
 void GradManager::attach(const HandleList& tensors) {
+  attached_.erase(std::remove_if(attached_.begin(), attached_.end(),
+                                 [](const auto& weak) { return weak.expired(); }),
+                  attached_.end());
   for (const HandlePtr& t : tensors) {
     KILN_CHECK(is_floating(t->value().dtype()), kType, "GradManager.attach: a ",
                dtype_name(t->value().dtype()), " tensor cannot have gradients; expected float32");
@@ -78,6 +84,7 @@ void GradManager::backward(const HandleList& ys, const HandleList& dys_in) {
     // in-place update of one .grad must not change another.
     param->grad = param->grad ? apply_below_autograd(OpCall::make("add"), {param->grad, it->second})[0]
                               : it->second->detached();
+    if (Tracer* tracer = active_tracer()) tracer->on_grad(param);
   }
   release();
 }

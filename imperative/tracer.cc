@@ -96,6 +96,12 @@ HandleList Tracer::apply(const OpCall& op, const HandleList& inputs) {
 void Tracer::on_assign(const TensorHandle& target, const TensorHandle& source) {
   if (target.serial >= start_serial_) return;  // made inside the function: it just follows source
   auto it = state_of_.find(&target);
+  if (it == state_of_.end() && is_traced(target)) {
+    const graph::Value& v = graph_.value(static_cast<graph::ValueId>((target.trace_id & 0xffffffffu) - 1));
+    KILN_CHECK(v.kind != graph::ValueKind::kInput, kValue, "trace: argument '", v.name,
+               "' is modified in place; traced functions cannot write their arguments "
+               "(compute a new tensor instead)");
+  }
   // A tensor written before it is read becomes state all the same (even
   // with capture_as_const: dump() refuses graphs that write state).
   const graph::ValueId state = it != state_of_.end()
@@ -107,12 +113,24 @@ void Tracer::on_assign(const TensorHandle& target, const TensorHandle& source) {
       value_of(std::const_pointer_cast<TensorHandle>(source.shared_from_this()));
 }
 
+void Tracer::on_grad(const HandlePtr& param) { grads_.push_back(param); }
+
 void Tracer::add_output(const HandlePtr& handle, const std::string& name) {
   graph_.add_output(name, value_of(handle));
 }
 
 graph::Graph Tracer::finish() {
   uninstall();
+  for (const auto& weak : grads_) {
+    auto param = weak.lock();
+    if (param && param->grad && is_traced(*param->grad)) {
+      abort();
+      throw_error(ErrorKind::kValue,
+                  "trace: gradients computed inside the traced function are still in .grad when it "
+                  "returns, but a replay does not set .grad; use them inside the function "
+                  "(opt.step()) and clear them there (opt.clear_grad())");
+    }
+  }
   for (const auto& [state, update] : pending_updates_) graph_.set_state_update(state, update);
   if (symbolic_) abort();
   graph::verify(graph_);

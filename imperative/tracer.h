@@ -33,6 +33,8 @@ class Tracer final : public Layer {
   HandleList apply(const OpCall& op, const HandleList& inputs) override;
   // TensorHandle::assign calls this while the trace is active.
   void on_assign(const TensorHandle& target, const TensorHandle& source);
+  // GradManager::backward calls this for each parameter whose .grad it set.
+  void on_grad(const HandlePtr& param);
   void add_output(const HandlePtr& handle, const std::string& name);
   // Uninstalls the layer and completes the graph (state updates included).
   // Symbolic traces restore every state handle's pre-trace value.
@@ -57,6 +59,7 @@ class Tracer final : public Layer {
   std::vector<Tensor> state_initial_;                 // per state handle, for symbolic restore
   std::unordered_map<graph::ValueId, graph::ValueId> pending_updates_;  // state -> value
   std::unordered_map<const TensorHandle*, graph::ValueId> state_of_;   // handle -> state value
+  std::vector<std::weak_ptr<TensorHandle>> grads_;  // params whose .grad the trace set
   int constants_ = 0;
 };
 

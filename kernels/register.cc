@@ -1,5 +1,6 @@
 // The one place that fills the op table: op definitions first, then each
 // backend's kernels. Adding an op family means adding its lines here.
+#include "kernels/core/error.h"
 #include "kernels/op_def.h"
 #include "kernels/ops/elementwise.h"
 #include "kernels/ops/index.h"
@@ -15,6 +16,19 @@
 
 namespace kiln {
 namespace {
+
+// Every op needs inference and a kernel on every backend: a gap is a build
+// mistake, reported once at start-up with every missing name.
+void check_complete(const OpTable& table) {
+  for (Backend backend : {Backend::kCpu, Backend::kReference}) {
+    const std::vector<std::string> missing = table.missing(backend);
+    if (missing.empty()) continue;
+    std::string names;
+    for (const auto& n : missing) names += (names.empty() ? "" : ", ") + n;
+    throw_error(ErrorKind::kRuntime, "op table incomplete: no infer rule or ", backend_name(backend),
+                " kernel for ", names);
+  }
+}
 
 OpTable* build_op_table() {
   auto* table = new OpTable();
@@ -53,6 +67,7 @@ OpTable* build_op_table() {
   register_batch_norm_reference(*table);
   register_layer_norm_reference(*table);
   register_softmax_reference(*table);
+  check_complete(*table);
   return table;
 }
 

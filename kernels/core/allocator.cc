@@ -34,7 +34,7 @@ size_t CpuAllocator::round_size(size_t nbytes) {
   if (nbytes <= 4096) return (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
   // Above 4 KiB: four classes per power of two, so waste stays under 25%.
   size_t power = 4096;
-  while (power * 2 < nbytes) power *= 2;
+  while (power * 2 < nbytes && power < (size_t{1} << 62)) power *= 2;
   const size_t step = power / 4;
   return (nbytes + step - 1) / step * step;
 }
@@ -62,7 +62,11 @@ void* CpuAllocator::allocate(size_t nbytes) {
     empty_cache();
     ptr = std::aligned_alloc(kAlignment, size);
   }
-  KILN_CHECK(ptr != nullptr, kRuntime, "out of memory allocating ", nbytes, " bytes");
+  if (ptr == nullptr) {
+    std::lock_guard<std::mutex> lock(s->mutex);
+    s->stats.allocated_bytes -= size;
+    throw_error(ErrorKind::kRuntime, "out of memory allocating ", nbytes, " bytes");
+  }
   return ptr;
 }
 

@@ -54,6 +54,20 @@ int64_t Dims::numel() const {
   return n;
 }
 
+int64_t checked_numel(const Shape& shape, size_t element_size) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    KILN_CHECK(d >= 0, kValue, "invalid shape ", shape.str(), ": dimensions must be >= 0");
+    KILN_CHECK(!__builtin_mul_overflow(n, d, &n), kValue, "shape ", shape.str(),
+               " has too many elements");
+  }
+  int64_t bytes;
+  KILN_CHECK(!__builtin_mul_overflow(n, static_cast<int64_t>(element_size), &bytes) &&
+                 bytes <= (int64_t{1} << 48),
+             kValue, "shape ", shape.str(), " needs more memory than kiln can address");
+  return n;
+}
+
 bool Dims::operator==(const Dims& o) const {
   if (rank_ != o.rank_) return false;
   for (int i = 0; i < rank_; ++i)

@@ -40,9 +40,12 @@ class Dims {
 };
 
 using Shape = Dims;
-using Strides = Dims;  // in elements, may be 0 (broadcast) or negative-free
+using Strides = Dims;  // in elements; 0 for broadcast dims, negative for reversed slices
 
 Strides contiguous_strides(const Shape& shape);
+// numel of a shape whose dims are >= 0 and whose bytes (at element_size)
+// fit in 2^48; throws ValueError naming the shape otherwise.
+int64_t checked_numel(const Shape& shape, size_t element_size);
 // Normalises axis in [-rank, rank) to [0, rank); throws IndexError naming `op`.
 int normalize_axis(int64_t axis, int rank, const char* op);
 // numpy broadcasting of two shapes; throws ValueError naming `op`.

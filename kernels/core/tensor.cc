@@ -13,9 +13,7 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, DType dtype, const Shape& shape
     : storage_(std::move(storage)), dtype_(dtype), shape_(shape), strides_(strides), offset_(offset) {}
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  for (int64_t d : shape)
-    KILN_CHECK(d >= 0, kValue, "invalid shape ", shape.str(), ": dimensions must be >= 0");
-  const size_t nbytes = static_cast<size_t>(shape.numel()) * dtype_size(dtype);
+  const size_t nbytes = static_cast<size_t>(checked_numel(shape, dtype_size(dtype))) * dtype_size(dtype);
   return Tensor(Storage::allocate(nbytes), dtype, shape, contiguous_strides(shape), 0);
 }
 

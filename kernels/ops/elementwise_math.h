@@ -16,6 +16,7 @@ namespace math {
 template <typename T> T floor_div(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
     if (b == 0) return 0;  // numpy's result; never a SIGFPE
+    if (b == -1) return static_cast<T>(0u - static_cast<std::make_unsigned_t<T>>(a));  // INT_MIN / -1 traps
     T q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
   } else {
@@ -25,7 +26,7 @@ template <typename T> T floor_div(T a, T b) {
 
 template <typename T> T mod(T a, T b) {  // Python/numpy: the sign follows the divisor
   if constexpr (std::is_integral_v<T>) {
-    if (b == 0) return 0;
+    if (b == 0 || b == -1) return 0;  // INT_MIN % -1 traps on x86
     T r = a % b;
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
   } else {

@@ -39,7 +39,7 @@ HandlePtr cast_to(const HandlePtr& h, DType dtype) {
   return imperative::apply(*op, {h})[0];
 }
 
-enum class Family { kArith, kTrueDiv, kFloatOnly, kCompare, kLogical };
+enum class Family { kArith, kTrueDiv, kCompare, kLogical };
 
 struct BinaryOp {
   const char* name;
@@ -52,24 +52,32 @@ struct BinaryOp {
   mutable const OpCall* cached = nullptr;
 };
 
-// Python operands become tensors; Python scalars are "weak" and take the
-// tensor's dtype where it can hold them (numpy/PyTorch promotion).
-HandlePtr operand(py::handle obj, DType like, DType* dtype) {
+// The dtype a Python scalar takes next to a tensor of dtype `like`: scalars
+// are "weak" (numpy/PyTorch), so int keeps the tensor's integer or float
+// dtype and float keeps a float one; both widen narrow dtypes to the ones
+// kernels compute in (int32, float32).
+DType scalar_dtype(py::handle obj, DType like) {
+  if (py::isinstance<py::bool_>(obj)) return like;
+  if (py::isinstance<py::int_>(obj)) return is_floating(like) ? DType::kFloat32 : DType::kInt32;
+  return DType::kFloat32;
+}
+
+// Python operands become tensors; scalars are made directly in the dtype
+// they take, with int32 range checks.
+HandlePtr operand(const char* op, py::handle obj, DType like, DType* dtype) {
   if (py::isinstance<TensorHandle>(obj)) {
     HandlePtr h = obj.cast<HandlePtr>();
     *dtype = h->value().dtype();
     return h;
   }
-  if (py::isinstance<py::bool_>(obj)) {
-    *dtype = like;
-    return make_handle(scalar_tensor(obj.cast<bool>(), like));
-  }
-  if (py::isinstance<py::int_>(obj)) {
-    *dtype = like == DType::kBool ? DType::kInt32 : like;
-    return make_handle(scalar_tensor(obj.cast<double>(), *dtype));
-  }
-  if (py::isinstance<py::float_>(obj)) {
-    *dtype = is_floating(like) ? like : DType::kFloat32;
+  if (py::isinstance<py::bool_>(obj) || py::isinstance<py::int_>(obj) ||
+      py::isinstance<py::float_>(obj)) {
+    *dtype = scalar_dtype(obj, like);
+    if (*dtype == DType::kInt32) {
+      const auto v = obj.cast<long long>();
+      KILN_CHECK(v >= INT32_MIN && v <= INT32_MAX, kValue, op, ": the integer ", v,
+                 " does not fit in int32; expected -2**31 <= value < 2**31");
+    }
     return make_handle(scalar_tensor(obj.cast<double>(), *dtype));
   }
   Tensor t = tensor_from_py(obj, nullptr);
@@ -79,15 +87,14 @@ HandlePtr operand(py::handle obj, DType like, DType* dtype) {
 
 HandlePtr binary(const BinaryOp& op, const HandlePtr& self, py::handle other_obj, bool reflected) {
   DType self_dtype = self->value().dtype(), other_dtype;
-  HandlePtr other = operand(other_obj, self_dtype, &other_dtype);
+  HandlePtr other = operand(op.name, other_obj, self_dtype, &other_dtype);
   DType dtype = promote(self_dtype, other_dtype);
   switch (op.family) {
     case Family::kArith:
       if (dtype == DType::kBool || dtype_rank(dtype) == 1 || dtype == DType::kFloat16)
         dtype = dtype == DType::kFloat16 ? DType::kFloat32 : DType::kInt32;
       break;
-    case Family::kTrueDiv:
-    case Family::kFloatOnly: dtype = DType::kFloat32; break;
+    case Family::kTrueDiv: dtype = DType::kFloat32; break;
     case Family::kCompare:
       if (dtype_rank(dtype) == 1) dtype = DType::kInt32;
       if (dtype == DType::kFloat16) dtype = DType::kFloat32;
@@ -102,8 +109,11 @@ HandlePtr binary(const BinaryOp& op, const HandlePtr& self, py::handle other_obj
   return imperative::apply(op.call(), {a, b})[0];
 }
 
-HandlePtr unary(const char* name, const HandlePtr& x) {
-  return imperative::apply(OpCall::make(name), {x})[0];
+// -x and abs(x) compute in float32 or int32, as the kernels do.
+HandlePtr numeric_unary(const BinaryOp& op, const HandlePtr& x) {
+  const DType d = x->value().dtype();
+  const DType compute = is_floating(d) ? DType::kFloat32 : DType::kInt32;
+  return imperative::apply(op.call(), {cast_to(x, compute)})[0];
 }
 
 template <const BinaryOp& Op, bool Reflected>
@@ -120,13 +130,15 @@ HandlePtr bound_inplace(const HandlePtr& self, py::handle other) {
 }
 
 BinaryOp kAdd{"add", Family::kArith}, kSub{"sub", Family::kArith}, kMul{"mul", Family::kArith},
-    kDiv{"div", Family::kTrueDiv}, kPow{"pow", Family::kFloatOnly},
+    kDiv{"div", Family::kTrueDiv}, kPow{"pow", Family::kTrueDiv},
     kFloorDiv{"floor_div", Family::kArith}, kMod{"mod", Family::kArith},
     kEq{"equal", Family::kCompare}, kNe{"not_equal", Family::kCompare},
     kLt{"less", Family::kCompare}, kLe{"less_equal", Family::kCompare},
     kGt{"greater", Family::kCompare}, kGe{"greater_equal", Family::kCompare},
     kAnd{"logical_and", Family::kLogical}, kOr{"logical_or", Family::kLogical},
     kXor{"logical_xor", Family::kLogical};
+// Unary operators reuse BinaryOp's cached OpCall (the family is unused).
+BinaryOp kNeg{"neg", Family::kArith}, kAbs{"abs", Family::kArith}, kNot{"logical_not", Family::kLogical};
 
 py::tuple shape_tuple(const Shape& s) {
   py::tuple t(s.rank());
@@ -144,10 +156,9 @@ void bind_tensor(py::module_& m) {
               KILN_CHECK(d == "cpu" || d == "cpu0" || d == "xpux", kValue, "unknown device '", d,
                          "': this build of kiln supports 'cpu'");
             }
-            if (py::isinstance<TensorHandle>(data)) {
-              const Tensor& v = data.cast<HandlePtr>()->value();
-              if (dtype.is_none()) return make_handle(v);
-              return cast_to(make_handle(v), dtype_from_py(dtype));
+            if (py::isinstance<TensorHandle>(data)) {  // shares the value (and trace identity)
+              HandlePtr copy = data.cast<HandlePtr>()->detached();
+              return dtype.is_none() ? copy : cast_to(copy, dtype_from_py(dtype));
             }
             if (dtype.is_none()) return make_handle(tensor_from_py(data, nullptr));
             const DType d = dtype_from_py(dtype);
@@ -174,7 +185,7 @@ void bind_tensor(py::module_& m) {
         return tensor_to_numpy(h.value());
       })
       .def("_reset", [](TensorHandle& h, const HandlePtr& other) { h.assign(*other); })
-      .def("detach", [](const TensorHandle& h) { return make_handle(h.value()); })
+      .def("detach", &TensorHandle::detached)
       .def("_is_contiguous", [](const TensorHandle& h) { return h.value().is_contiguous(); })
       .def("_shares_memory", [](const TensorHandle& a, const TensorHandle& b) {
         return a.value().shares_storage(b.value());
@@ -213,17 +224,13 @@ void bind_tensor(py::module_& m) {
       .def("__ipow__", bound_inplace<kPow>, py::is_operator())
       .def("__ifloordiv__", bound_inplace<kFloorDiv>, py::is_operator())
       .def("__imod__", bound_inplace<kMod>, py::is_operator())
-      .def("__neg__", [](const HandlePtr& x) {
-        return unary("neg", x->value().dtype() == DType::kFloat32 ? x : cast_to(x, DType::kInt32));
-      })
+      .def("__neg__", [](const HandlePtr& x) { return numeric_unary(kNeg, x); })
       .def("__pos__", [](const HandlePtr& x) { return x; })
-      .def("__abs__", [](const HandlePtr& x) {
-        return unary("abs", x->value().dtype() == DType::kFloat32 ? x : cast_to(x, DType::kInt32));
-      })
+      .def("__abs__", [](const HandlePtr& x) { return numeric_unary(kAbs, x); })
       .def("__invert__", [](const HandlePtr& x) {
         KILN_CHECK(x->value().dtype() == DType::kBool, kType, "~ (logical_not): operand is ",
                    dtype_name(x->value().dtype()), "; expected a bool tensor");
-        return unary("logical_not", x);
+        return imperative::apply(kNot.call(), {x})[0];
       });
   m.def("_promote_types", [](py::handle a, py::handle b) {
     return numpy_dtype(promote(dtype_from_py(a), dtype_from_py(b)));

@@ -91,8 +91,12 @@ greater_equal = _binary("__ge__", "__le__")
 
 
 def _bool(x):
+    """x as a bool mask (non-zero is true)."""
     x = _t(x)
-    return x if x.dtype == "bool" else apply("not_equal", x, Tensor(0, dtype=x.dtype))
+    if x.dtype == "bool":
+        return x
+    x = x.astype("float32" if x.dtype.kind == "f" else "int32")
+    return apply("not_equal", x, Tensor(0, dtype=x.dtype))
 
 
 def logical_and(x, y):
@@ -112,7 +116,10 @@ def logical_not(x):
 
 
 def _common(x, y):
+    """x and y as tensors of the dtype kernels compute their mix in."""
     a, b = _t(x), _t(y)
+    if a.dtype == b.dtype and a.dtype in ("float32", "int32"):
+        return a, b
     dtype = _C._promote_types(a.dtype, b.dtype)
     if dtype.kind in "biu" and dtype != "int32":
         dtype = "int32"

@@ -37,10 +37,16 @@ def linear(inp, weight, bias=None):
     return y if bias is None else y + bias
 
 
-def conv2d(inp, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, **unused_modes):
+def conv2d(inp, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
+           conv_mode="cross_correlation", compute_mode="default"):
     """2-d convolution of NCHW input. weight is PyTorch's (out, in/groups, kh, kw)
     or MegEngine's grouped (groups, out/groups, in/groups, kh, kw); bias is
-    (out,) or (1, out, 1, 1)."""
+    (out,) or (1, out, 1, 1). conv_mode and compute_mode are MegEngine's; kiln
+    computes cross-correlation in float32."""
+    if conv_mode.lower() != "cross_correlation":
+        raise ValueError(f"conv2d: conv_mode {conv_mode!r} is not supported; expected 'cross_correlation'")
+    if compute_mode.lower() not in ("default", "float32"):
+        raise ValueError(f"conv2d: compute_mode {compute_mode!r} is not supported; expected 'default'")
     x, w = _float(inp), _float(weight)
     if w.ndim == 5:
         if w.shape[0] != groups:
@@ -127,7 +133,9 @@ def batch_norm(inp, running_mean=None, running_var=None, weight=None, bias=None,
                              f"{c} channels of input {x.shape}")
         return reshape(t, (c,))
 
-    if not training and (running_mean is None or running_var is None):
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    if not training and running_mean is None:
         raise ValueError("batch_norm: inference mode needs running_mean and running_var")
     y, batch_mean, batch_var = apply(
         "batch_norm", x, vec(weight, 1.0), vec(bias, 0.0), vec(running_mean, 0.0),

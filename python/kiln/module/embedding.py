@@ -36,10 +36,6 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: initial_weight has shape {w.shape}; expected "
                                  f"(num_embeddings, embedding_dim) = {shape}")
             self.weight = Parameter(w)
-        if padding_idx is not None:
-            mask = np.zeros((self.num_embeddings, 1), bool)
-            mask[padding_idx] = True
-            self._padding_mask = mask  # a numpy array: not a buffer, not in the state dict
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -49,10 +45,14 @@ class Embedding(Module):
             self.weight._reset(Tensor(w))
 
     def forward(self, indices):
-        weight = self.weight
-        if self.padding_idx is not None:  # the padding row's value, without its gradient
-            weight = F.where(Tensor(self._padding_mask), weight.detach(), weight)
-        return F.embedding(indices, weight)
+        rows = F.embedding(indices, self.weight)
+        if self.padding_idx is None:
+            return rows
+        # Padding rows keep their value but pass no gradient: select them from
+        # a detached lookup (O(rows), not O(vocabulary)).
+        indices = indices if isinstance(indices, Tensor) else Tensor(indices)
+        is_padding = F.expand_dims(indices == self.padding_idx, -1)
+        return F.where(is_padding, F.embedding(indices, self.weight.detach()), rows)
 
     def _module_info_string(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -34,6 +34,13 @@ class _ParamGroup(dict):
         super().__init__(*args, **kwargs)
         self._tensors = {}
 
+    def make_tensors(self):
+        """Creates the hyperparameter tensors now: a tensor first made inside
+        a traced step would be a constant of that trace, not state."""
+        for key in self._TENSOR_HYPERS:
+            if key in self:
+                self.tensor(key)
+
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
         if key in self._tensors:
@@ -94,6 +101,7 @@ class Optimizer:
         for name, value in self._defaults.items():
             group.setdefault(name, value)
         self._check_group(group)
+        group.make_tensors()
         for p in params:
             self._state[id(p)] = self._create_state(p, group)
         self.param_groups.append(group)
