@@ -93,6 +93,7 @@ OpBuilder& OpBuilder::infer(InferFn fn) { fill_once(def_.infer, fn, def_.name, "
 OpBuilder& OpBuilder::grad(GradFn fn) { fill_once(def_.grad, fn, def_.name, "grad"); return *this; }
 OpBuilder& OpBuilder::view(ViewFn fn) { fill_once(def_.view, fn, def_.name, "view"); return *this; }
 OpBuilder& OpBuilder::strided_inputs() { def_.accepts_strided_inputs = true; return *this; }
+OpBuilder& OpBuilder::random() { def_.random = true; return *this; }
 
 OpBuilder OpTable::define(const std::string& name) {
   KILN_CHECK(ops_.count(name) == 0, kRuntime, "op '", name, "' is defined twice");

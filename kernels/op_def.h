@@ -52,6 +52,9 @@ struct OpDef {
   GradFn grad = nullptr;  // null: not differentiable
   ViewFn view = nullptr;
   bool accepts_strided_inputs = false;
+  // Draws random numbers (uniform_random, normal_random): graph passes never
+  // fold such a node into a constant nor merge two of them.
+  bool random = false;
   std::array<KernelFactory, kNumBackends> kernels;
 
   bool differentiable() const { return grad != nullptr; }
@@ -81,6 +84,7 @@ class OpBuilder {
   OpBuilder& grad(GradFn fn);
   OpBuilder& view(ViewFn fn);
   OpBuilder& strided_inputs();
+  OpBuilder& random();
 
  private:
   OpDef& def_;

@@ -58,12 +58,13 @@ struct ConvDescs {
   memory::desc wei_md() const { return blocked ? cpu::any_md(wei) : user_wei; }
   memory::desc dst_md() const { return blocked ? cpu::any_md(dst) : user_dst; }
 
-  dnnl::convolution_forward::primitive_desc forward_pd(prop_kind prop,
-                                                       const memory::desc& bias) const {
+  // relu: a fused max(y, 0) as an eltwise post-op (inference only).
+  dnnl::convolution_forward::primitive_desc forward_pd(prop_kind prop, const memory::desc& bias,
+                                                       bool relu = false) const {
     const dnnl::convolution_forward::desc desc(prop, algorithm::convolution_direct, src_md(),
                                                wei_md(), bias, dst_md(), strides, dilates, pad_l,
                                                pad_r);
-    return {desc, cpu::kernel_attr(), cpu::dnnl_engine()};
+    return {desc, relu ? cpu::relu_kernel_attr() : cpu::kernel_attr(), cpu::dnnl_engine()};
   }
 };
 
@@ -76,7 +77,8 @@ class Conv2dKernel final : public Kernel {
     const bool has_bias = args.inputs.size() == 3;
     const ConvDescs d(g, ConvPass::kForward);
     const auto pd = d.forward_pd(prop_kind::forward_inference,
-                                 has_bias ? cpu::plain_md(DnnlDims{g.o}) : memory::desc());
+                                 has_bias ? cpu::plain_md(DnnlDims{g.o}) : memory::desc(),
+                                 args.attrs.get_bool("relu"));
     step_ = cpu::DnnlStep(dnnl::convolution_forward(pd), pd);
     src_ = Operand::input(d.user_src, pd.src_desc());
     wei_ = Operand::input(d.user_wei, pd.weights_desc());

@@ -12,8 +12,10 @@ const dnnl::engine& dnnl_engine() {
   return engine;
 }
 
+// One stream per thread: runtime Sessions on several threads share a Model
+// (and so no kernels), but would otherwise share this stream.
 const dnnl::stream& dnnl_stream() {
-  static const dnnl::stream stream(dnnl_engine());
+  thread_local const dnnl::stream stream(dnnl_engine());
   return stream;
 }
 
@@ -37,6 +39,14 @@ dnnl::memory::desc any_md(const DnnlDims& dims) {
 dnnl::primitive_attr kernel_attr() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+dnnl::primitive_attr relu_kernel_attr() {
+  dnnl::primitive_attr attr = kernel_attr();
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  attr.set_post_ops(ops);
   return attr;
 }
 

@@ -1,6 +1,6 @@
-// oneDNN plumbing shared by the CPU kernels: one engine and one stream for the
-// process, memory descriptors for kiln's plain float32 tensors, and the two
-// objects a library-backed kernel is built from:
+// oneDNN plumbing shared by the CPU kernels: one engine for the process and
+// one stream per thread, memory descriptors for kiln's plain float32 tensors,
+// and the two objects a library-backed kernel is built from:
 //
 //   DnnlStep  a primitive with its arguments bound at prepare, so that run()
 //             only points them at data and executes (no argument maps, no
@@ -40,6 +40,8 @@ dnnl::memory::desc any_md(const DnnlDims& dims);
 // The attributes every kiln primitive is created with: the scratchpad belongs
 // to the kernel (allocated at prepare), so execution never allocates.
 dnnl::primitive_attr kernel_attr();
+// kernel_attr() plus a relu eltwise post-op: dst = max(result, 0).
+dnnl::primitive_attr relu_kernel_attr();
 
 // Bytes owned by a kernel, from the CPU allocator, allocated at prepare.
 class ScratchBuffer {

@@ -111,8 +111,11 @@ Attrs conv_attrs(const Attrs& from) {
 }
 
 void grad_conv2d(GradContext& c) {
-  const Var x = input(c, 0), w = input(c, 1), dy = output_grad(c, 0);
+  const Var x = input(c, 0), w = input(c, 1);
+  Var dy = output_grad(c, 0);
   if (!dy.defined()) return;
+  // Fused relu: y = relu(z) passes dy where y > 0 (equivalently z > 0).
+  if (c.attrs().get_bool("relu")) dy = call("relu_grad", {dy, output(c, 0)});
   if (c.needs_input_grad(0)) {
     Attrs a = conv_attrs(c.attrs());
     a.set("input_shape", x.shape().vec());
@@ -138,7 +141,9 @@ void define_conv2d_ops(OpTable& t) {
         .attr("dilation", AttrType::kInts, std::vector<int64_t>{1, 1})
         .attr("groups", AttrType::kInt, int64_t{1});
   };
-  with_conv_attrs(t.define("conv2d")).inputs(-1).infer(infer_conv2d).grad(grad_conv2d);
+  with_conv_attrs(t.define("conv2d")).inputs(-1)
+      .attr("relu", AttrType::kBool, false)
+      .infer(infer_conv2d).grad(grad_conv2d);
   with_conv_attrs(t.define("conv2d_backward_data")).inputs(2)
       .attr("input_shape", AttrType::kInts).infer(infer_conv2d_backward_data);
   with_conv_attrs(t.define("conv2d_backward_weight")).inputs(2)

@@ -4,6 +4,8 @@
 //   conv2d_backward_data(dy, w)   + input_shape  -> dx
 //   conv2d_backward_weight(dy, x) + weight_shape -> dw
 // All three take stride, padding, dilation (2 ints each) and groups.
+// conv2d also takes relu (bool, default false): y = max(conv + bias, 0), the
+// form graph::BiasActivationFusion produces (a oneDNN eltwise post-op on CPU).
 #pragma once
 
 #include "kernels/op_def.h"

@@ -1,5 +1,7 @@
 #include "kernels/ops/conv2d.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "kernels/core/error.h"
@@ -111,6 +113,32 @@ void expect_error(const std::string& op, const std::vector<Tensor>& in, const At
     const std::string msg = e.what();
     EXPECT_NE(msg.find(op), std::string::npos) << msg;
     for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
+  }
+}
+
+// The fused form bias + relu (what graph::BiasActivationFusion emits): both
+// backends agree, and equal conv2d followed by relu.
+TEST(Conv2d, FusedReluMatchesReferenceAndTheUnfusedOps) {
+  const Case cases[] = {{{2, 3, 8, 8}, 8, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+                        {{1, 16, 9, 7}, 32, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1},
+                        {{2, 24, 5, 5}, 16, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},
+                        {{1, 32, 8, 8}, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 32}};
+  uint64_t seed = 300;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.x.str());
+    const Tensor x = random_tensor(c.x, seed++);
+    const Tensor w = random_tensor({c.out_channels, c.x[1] / c.groups, c.kh, c.kw}, seed++);
+    const Tensor b = random_tensor({c.out_channels}, seed++);
+    Attrs attrs = conv_attrs(c);
+    attrs.set("relu", true);
+    expect_cpu_matches_reference("conv2d", {x, w}, attrs, 1e-4, 1e-5);
+    expect_cpu_matches_reference("conv2d", {x, w, b}, attrs, 1e-4, 1e-5);
+    const Tensor want = run_op("relu", {run_op("conv2d", {x, w, b}, conv_attrs(c))[0]})[0];
+    const Tensor got = run_op("conv2d", {x, w, b}, attrs)[0];
+    EXPECT_TRUE(testing::all_close(got, want, 1e-4, 1e-5));
+    double min = 0;
+    for (int64_t i = 0; i < got.numel(); ++i) min = std::min<double>(min, got.data<float>()[i]);
+    EXPECT_EQ(min, 0.0);
   }
 }
 

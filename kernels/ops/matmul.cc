@@ -42,9 +42,14 @@ namespace {
 
 std::vector<TensorMeta> infer_matmul(const OpDef& op, const Attrs& attrs,
                                      const std::vector<TensorMeta>& in) {
-  check_dtype(op, in, 0, {DType::kFloat32});
-  check_dtype(op, in, 1, {DType::kFloat32});
+  KILN_CHECK(in.size() == 2 || in.size() == 3, kValue, op.name, ": got ", in.size(),
+             " inputs (", describe_inputs(in), "); expected a, b and an optional bias");
+  for (int i = 0; i < static_cast<int>(in.size()); ++i) check_dtype(op, in, i, {DType::kFloat32});
   const MatmulGeometry g = matmul_geometry(op, attrs, in[0].shape, in[1].shape);
+  if (in.size() == 3) {
+    KILN_CHECK(in[2].shape == Shape({g.n}), kValue, op.name, ": bias has shape ",
+               in[2].shape.str(), "; expected (", g.n, ",) for an output of ", g.n, " columns");
+  }
   Shape out = g.batch;
   out.push_back(g.m);
   out.push_back(g.n);
@@ -57,9 +62,13 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
 
 // y = op(a) op(b). With A = op(a), B = op(b): dA = dy B^T, dB = A^T dy; each
 // is mapped back through its own transpose, then summed over broadcast batch dims.
+// With a bias, db sums dy over every row; a fused relu first masks dy by y > 0.
 void grad_matmul(GradContext& c) {
-  const Var a = input(c, 0), b = input(c, 1), dy = output_grad(c, 0);
+  const Var a = input(c, 0), b = input(c, 1);
+  Var dy = output_grad(c, 0);
   if (!dy.defined()) return;
+  if (c.attrs().get_bool("relu")) dy = call("relu_grad", {dy, output(c, 0)});
+  if (c.num_inputs() == 3 && c.needs_input_grad(2)) set_grad(c, 2, sum_to(dy, input(c, 2).shape()));
   const bool ta = c.attrs().get_bool("transpose_a"), tb = c.attrs().get_bool("transpose_b");
   if (c.needs_input_grad(0)) {
     const Var da = ta ? matmul(b, dy, tb, true) : matmul(dy, b, false, !tb);
@@ -74,9 +83,10 @@ void grad_matmul(GradContext& c) {
 }  // namespace
 
 void define_matmul_op(OpTable& t) {
-  t.define("matmul").kind(OpKind::kCompute).inputs(2)
+  t.define("matmul").kind(OpKind::kCompute).inputs(-1)
       .attr("transpose_a", AttrType::kBool, false)
       .attr("transpose_b", AttrType::kBool, false)
+      .attr("relu", AttrType::kBool, false)
       .infer(infer_matmul).grad(grad_matmul);
 }
 

@@ -1,6 +1,9 @@
 // matmul: y = op(a) @ op(b) over the last two dims, op = transpose when
 // transpose_a / transpose_b is set; the leading (batch) dims broadcast
 // numpy-style. Ranks are >= 2 (the Python front end reshapes 1-D operands).
+// An optional third input, bias of shape (n,), is added to every row, and
+// relu (bool, default false) applies max(y, 0) last: the fused form
+// graph::BiasActivationFusion produces (oneDNN bias and eltwise post-op).
 #pragma once
 
 #include "kernels/op_def.h"

@@ -84,6 +84,31 @@ TEST(Matmul, KernelIsReusableAcrossRuns) {
   }
 }
 
+// The fused form bias + relu (what graph::BiasActivationFusion emits).
+TEST(Matmul, BiasAndReluMatchReferenceAndTheUnfusedOps) {
+  const int64_t sizes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 33, 9}, {64, 64, 64}, {2, 0, 5}};
+  uint64_t seed = 500;
+  for (const auto& s : sizes) {
+    for (bool tb : {false, true}) {
+      for (bool relu : {false, true}) {
+        const Tensor a = random_tensor({s[0], s[1]}, seed++);
+        const Tensor b = random_tensor(stored({}, s[1], s[2], tb), seed++);
+        const Tensor bias = random_tensor({s[2]}, seed++);
+        const Attrs attrs{{"transpose_b", tb}, {"relu", relu}};
+        expect_cpu_matches_reference("matmul", {a, b, bias}, attrs, 1e-4, 1e-5);
+        expect_cpu_matches_reference("matmul", {a, b}, attrs, 1e-4, 1e-5);
+        Tensor want = run_op("add", {run_op("matmul", {a, b}, {{"transpose_b", tb}})[0], bias})[0];
+        if (relu) want = run_op("relu", {want})[0];
+        EXPECT_TRUE(testing::all_close(run_op("matmul", {a, b, bias}, attrs)[0], want, 1e-4, 1e-5));
+      }
+    }
+  }
+  // Batched operands: the bias broadcasts over batch dims and rows.
+  expect_cpu_matches_reference(
+      "matmul", {random_tensor({2, 3, 4, 8}, 1), random_tensor({8, 5}, 2), random_tensor({5}, 3)},
+      {{"relu", true}}, 1e-4, 1e-5);
+}
+
 void expect_error(const std::vector<Tensor>& in, const Attrs& attrs, ErrorKind kind,
                   std::initializer_list<const char*> needles) {
   try {
@@ -108,6 +133,9 @@ TEST(Matmul, BadShapesNameOpShapesAndExpectation) {
                {"(2, 2, 3)", "(3, 3, 5)", "broadcast"});
   expect_error({random_tensor({2, 3}, 1, -5, 5, DType::kInt32), random_tensor({3, 5}, 2)}, {},
                ErrorKind::kType, {"int32"});
+  expect_error({random_tensor({2, 3}, 1), random_tensor({3, 5}, 2), random_tensor({3}, 3)}, {},
+               ErrorKind::kValue, {"bias", "(3,)", "(5,)"});
+  expect_error({random_tensor({2, 3}, 1)}, {}, ErrorKind::kValue, {"1 inputs"});
 }
 
 }  // namespace

@@ -134,6 +134,18 @@ TEST(NnGrad, Conv2d) {
       {0, 1, 2});
 }
 
+// The fused forms: relu masks dy; a matmul bias sums dy over rows.
+TEST(NnGrad, FusedBiasAndRelu) {
+  if (!has_op("sum") || !has_op("relu_grad")) GTEST_SKIP() << "needs the reduce ops";
+  check_grad("conv2d",
+             {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
+             {{"relu", true}}, {0, 1, 2}, 1e-3);
+  check_grad("matmul", {random_tensor({2, 3, 4}, 4), random_tensor({5, 4}, 5), random_tensor({5}, 6)},
+             {{"transpose_b", true}, {"relu", true}}, {0, 1, 2}, 1e-3);
+  check_grad("matmul", {random_tensor({3, 4}, 7), random_tensor({4, 2}, 8), random_tensor({2}, 9)},
+             {}, {0, 1, 2});
+}
+
 TEST(NnGrad, Pooling) {
   const std::vector<int64_t> k3{3, 3}, s2{2, 2}, p1{1, 1};
   const Tensor x = random_tensor({2, 3, 7, 6}, 1);

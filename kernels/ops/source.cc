@@ -100,6 +100,7 @@ void define_source_ops(OpTable& t) {
       .attr("dtype", AttrType::kString, std::string("float32"));
   t.define("uniform_random")
       .kind(OpKind::kSource)
+      .random()
       .inputs(0)
       .infer(infer_uniform)
       .attr("shape", AttrType::kInts)
@@ -108,6 +109,7 @@ void define_source_ops(OpTable& t) {
       .attr("high", AttrType::kFloat, 1.0);
   t.define("normal_random")
       .kind(OpKind::kSource)
+      .random()
       .inputs(0)
       .infer(infer_normal)
       .attr("shape", AttrType::kInts)

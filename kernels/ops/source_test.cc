@@ -120,5 +120,14 @@ TEST(Source, BadAttributes) {
                {"normal_random", "seed"});
 }
 
+// Graph passes ask the table, not a list of names, which ops must never be
+// folded or merged.
+TEST(Source, OnlyTheRandomOpsAreMarkedRandom) {
+  for (const OpDef* def : op_table().all()) {
+    const bool want = def->name == "uniform_random" || def->name == "normal_random";
+    EXPECT_EQ(def->random, want) << def->name;
+  }
+}
+
 }  // namespace
 }  // namespace kiln

@@ -1,7 +1,7 @@
 // Reference conv2d and its backward ops: direct loops from the definition,
 //   y[n,o,i,j] = b[o] + sum_{c,p,q} x[n, g*C/G + c, i*s - pad + p*d, j*s - pad + q*d] w[o,c,p,q]
-// (g = o's group), accumulated in double. The backward ops scatter the same
-// terms into dx or dw.
+// (g = o's group), accumulated in double, then max(y, 0) when relu is set.
+// The backward ops scatter the same terms into dx or dw.
 #include <vector>
 
 #include "kernels/ops/conv2d.h"
@@ -43,7 +43,8 @@ class RefConv2d final : public Kernel {
   explicit RefConv2d(const KernelArgs& args)
       : g_(conv2d_geometry(get_op("conv2d"), args.attrs, args.inputs[0].shape,
                            args.inputs[1].shape)),
-        has_bias_(args.inputs.size() == 3) {}
+        has_bias_(args.inputs.size() == 3),
+        relu_(args.attrs.get_bool("relu")) {}
 
   void run(const Tensor* in, Tensor* out) override {
     std::vector<double> acc(out[0].numel(), 0.0);
@@ -55,12 +56,14 @@ class RefConv2d final : public Kernel {
       const int64_t plane = g_.oh * g_.ow;
       for (size_t i = 0; i < acc.size(); ++i) acc[i] += in[2].data<float>()[(i / plane) % g_.o];
     }
+    if (relu_)
+      for (double& v : acc) v = v > 0 ? v : 0.0;
     store(acc, out[0]);
   }
 
  private:
   Conv2dGeometry g_;
-  bool has_bias_;
+  bool has_bias_, relu_;
 };
 
 void ref_conv2d_backward_data(const Attrs& attrs, const Tensor* in, Tensor* out) {

@@ -1,12 +1,13 @@
 // Reference matmul: the triple loop with explicit broadcast and transpose
-// index arithmetic, accumulated in double.
+// index arithmetic, accumulated in double; then + bias[j] and relu if given.
 #include "kernels/ops/matmul.h"
 #include "kernels/reference/index_math.h"
 
 namespace kiln {
 namespace {
 
-void ref_matmul(const Attrs& attrs, const Tensor* in, Tensor* out) {
+void ref_matmul(const Attrs& attrs, bool has_bias, const Tensor* in, Tensor* out) {
+  const bool relu = attrs.get_bool("relu");
   const MatmulGeometry g = matmul_geometry(get_op("matmul"), attrs, in[0].shape(), in[1].shape());
   const Tensor &a = in[0], &b = in[1];
   Tensor& y = out[0];
@@ -31,16 +32,30 @@ void ref_matmul(const Attrs& attrs, const Tensor* in, Tensor* out) {
           const float bv = b.data<float>()[b_off + (g.transpose_b ? j * g.k + p : p * g.n + j)];
           acc += static_cast<double>(av) * bv;
         }
+        if (has_bias) acc += in[2].data<float>()[j];
+        if (relu) acc = acc > 0 ? acc : 0.0;
         y.data<float>()[(bi * g.m + i) * g.n + j] = static_cast<float>(acc);
       }
     }
   }
 }
 
+class RefMatmul final : public Kernel {
+ public:
+  explicit RefMatmul(const KernelArgs& args)
+      : attrs_(args.attrs), has_bias_(args.inputs.size() == 3) {}
+  void run(const Tensor* in, Tensor* out) override { ref_matmul(attrs_, has_bias_, in, out); }
+
+ private:
+  Attrs attrs_;
+  bool has_bias_;
+};
+
 }  // namespace
 
 void register_matmul_reference(OpTable& t) {
-  t.set_kernel("matmul", Backend::kReference, stateless_kernel(ref_matmul));
+  t.set_kernel("matmul", Backend::kReference,
+               [](const KernelArgs& args) { return std::make_unique<RefMatmul>(args); });
 }
 
 }  // namespace kiln
