@@ -101,6 +101,10 @@ void Tracer::on_assign(const TensorHandle& target, const TensorHandle& source) {
     KILN_CHECK(v.kind != graph::ValueKind::kInput, kValue, "trace: argument '", v.name,
                "' is modified in place; traced functions cannot write their arguments "
                "(compute a new tensor instead)");
+    if (v.kind == graph::ValueKind::kConstant) {  // captured as a constant: the write is lost
+      writes_constants_ = true;
+      return;
+    }
   }
   // A tensor written before it is read becomes state all the same (even
   // with capture_as_const: dump() refuses graphs that write state).

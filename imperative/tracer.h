@@ -42,6 +42,10 @@ class Tracer final : public Layer {
   void abort();  // uninstalls after an error; restores state values
 
   bool symbolic() const { return symbolic_; }
+  // With capture_as_const: the function assigned a tensor it had read as a
+  // constant (batch-norm statistics in training mode); replays and dumps
+  // would not update it.
+  bool writes_constants() const { return writes_constants_; }
   bool is_traced(const TensorHandle& handle) const;
   // State handles in the order of graph.states(), read and written by replays.
   const HandleList& state_handles() const { return state_handles_; }
@@ -52,7 +56,7 @@ class Tracer final : public Layer {
   void bind(TensorHandle& handle, graph::ValueId id);
   void uninstall();
 
-  bool symbolic_, capture_as_const_, active_ = false;
+  bool symbolic_, capture_as_const_, active_ = false, writes_constants_ = false;
   uint64_t epoch_ = 0, start_serial_ = 0;
   graph::Graph graph_;
   HandleList state_handles_;

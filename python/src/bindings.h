@@ -11,6 +11,7 @@ void bind_ops(pybind11::module_& m);
 void bind_autograd(pybind11::module_& m);
 void bind_runtime_info(pybind11::module_& m);
 void bind_jit(pybind11::module_& m);
+void bind_runtime(pybind11::module_& m);
 
 }  // namespace python
 }  // namespace kiln

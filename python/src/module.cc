@@ -51,4 +51,5 @@ PYBIND11_MODULE(_C, m) {
   kiln::python::bind_autograd(m);
   kiln::python::bind_runtime_info(m);
   kiln::python::bind_jit(m);
+  kiln::python::bind_runtime(m);
 }

@@ -37,6 +37,11 @@ _KILN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _active = []  # the trace objects recording now (at most one)
 
 
+def _kiln_version():
+    from .. import __version__
+    return __version__
+
+
 class TraceError(RuntimeError):
     """A traced function did something a static graph cannot express."""
 
@@ -124,8 +129,9 @@ def _freeze(obj):
 class _Entry:
     """One compiled signature: the graph, its executable and the state handles."""
 
-    def __init__(self, graph, states, output_template, num_outputs):
+    def __init__(self, graph, states, output_template, num_outputs, arg_names):
         self.graph = graph
+        self.arg_names = arg_names
         self.states = list(states)
         self.output_template = output_template
         self.executable = _C.Executable(graph)
@@ -198,12 +204,39 @@ class trace:
             raise
         finally:
             _active.pop()
-        entry = _Entry(graph, tracer.state_handles, template, len(out_tensors))
+        entry = _Entry(graph, tracer.state_handles, template, len(out_tensors), names)
+        entry.writes_constants = tracer.writes_constants
         self._entries[key] = entry
         self._last_entry = entry
         if self._symbolic:  # nothing ran while recording: run the compiled graph now
             return entry.run(tensors)
         return result
+
+    def dump(self, file, *, arg_names=None, output_names=None, optimize_for_inference=True,
+             user_info=None):
+        """Writes the most recent trace as a kiln model file (FlatBuffers), for
+        kiln-run, the C++ runtime and kiln.runtime.Model. Requires
+        capture_as_const=True (parameters become constants). The leading
+        (batch) dimension of every input is dynamic."""
+        if not self._capture_as_const:
+            raise TraceError("dump: trace the function with capture_as_const=True to dump it")
+        entry = self._last_entry
+        if entry is None:
+            raise TraceError("dump: call the traced function once before dumping it")
+        if entry.writes_constants or entry.graph.num_states:
+            raise TraceError("dump: the traced function updates tensors it reads (for example "
+                             "batch-norm running statistics in training mode); call model.eval() "
+                             "before tracing it for dumping")
+        inputs = arg_names or [f"arg_{i}" for i in range(len(entry.arg_names))]
+        outputs = output_names or [f"out_{i}" for i in range(entry.num_outputs)]
+        metadata = {"producer": f"kiln {_kiln_version()}"}
+        if user_info is not None:
+            metadata["user_info"] = str(user_info)
+        try:
+            _C.dump_model(entry.graph, str(file), list(inputs), list(outputs),
+                          bool(optimize_for_inference), metadata)
+        except ValueError as e:
+            raise TraceError(str(e)) from None
 
     @property
     def graph(self):
