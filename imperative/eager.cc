@@ -86,14 +86,22 @@ std::vector<Tensor> execute(const OpCall& op, const std::vector<Tensor>& inputs)
 }
 
 HandleList EagerLayer::apply(const OpCall& op, const HandleList& inputs) {
-  std::vector<Tensor> values;
-  values.reserve(inputs.size());
+  // Reused across calls (kernels never dispatch, so this is not re-entered);
+  // cleared below so it holds no storage between calls.
+  thread_local std::vector<Tensor> values;
   for (const HandlePtr& h : inputs) {
     KILN_CHECK(h->value().defined(), kValue, op.name(),
                ": an input comes from a symbolic trace and has no value");
     values.push_back(h->value());
   }
-  std::vector<Tensor> outputs = execute(op, values);
+  std::vector<Tensor> outputs;
+  try {
+    outputs = execute(op, values);
+  } catch (...) {
+    values.clear();
+    throw;
+  }
+  values.clear();
   HandleList out;
   out.reserve(outputs.size());
   for (Tensor& t : outputs) out.push_back(make_handle(std::move(t)));
