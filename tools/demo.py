@@ -1,8 +1,18 @@
-"""kiln's end-to-end demo: a small convnet trained eagerly on Fashion-MNIST.
+"""kiln's end-to-end demo on Fashion-MNIST:
+
+1. train a small convnet eagerly for one epoch (every value real, as you debug);
+2. train a second epoch with the same step traced into a static graph;
+3. dump the inference model to a FlatBuffers file;
+4. run it with kiln-run, a C++ binary without Python, on the test images, and
+   compare its accuracy with Python's.
 
 Run through tools/demo.sh, which installs and builds first.
 """
 import argparse
+import os
+import shutil
+import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -15,6 +25,7 @@ import kiln.optimizer as optim
 from kiln.autodiff import GradManager
 from kiln.data import DataLoader, RandomSampler, SequentialSampler
 from kiln.data.datasets import FashionMNIST
+from kiln.jit import trace
 
 MEAN, STD = 0.2860, 0.3530  # Fashion-MNIST pixel statistics
 
@@ -41,17 +52,23 @@ def to_input(images):
     return kiln.tensor(((images.astype(np.float32) / 255.0 - MEAN) / STD)[:, None, :, :])
 
 
-def train_epoch(model, gm, opt, loader, desc):
-    model.train()
-    bar = tqdm(loader, desc=desc, unit="batch", dynamic_ncols=True)
-    seen, start = 0, time.perf_counter()
-    for images, labels in bar:
-        x, y = to_input(images), kiln.tensor(labels)
+def make_step(model, gm, opt):
+    def step(x, y):
         with gm:
             loss = F.cross_entropy(model(x), y)
             gm.backward(loss)
         opt.step()
         opt.clear_grad()
+        return loss
+    return step
+
+
+def train_epoch(model, step, loader, desc):
+    model.train()
+    bar = tqdm(loader, desc=desc, unit="batch", dynamic_ncols=True)
+    seen, start = 0, time.perf_counter()
+    for images, labels in bar:
+        loss = step(to_input(images), kiln.tensor(labels))
         seen += len(labels)
         bar.set_postfix(loss=f"{loss.item():.4f}",
                         samples_per_s=f"{seen / (time.perf_counter() - start):.0f}")
@@ -68,9 +85,36 @@ def evaluate(model, loader):
     return correct / total
 
 
+def deploy(model, test, workdir):
+    """Dumps the inference graph and runs it with kiln-run on the test set."""
+    model.eval()
+    infer = trace(lambda x: model(x), capture_as_const=True, symbolic=True)
+    images = ((test.data.astype(np.float32) / 255.0 - MEAN) / STD)[:, None, :, :]
+    infer(kiln.tensor(images[:32]))
+    path = os.path.join(workdir, "fashion_convnet.kiln")
+    infer.dump(path, arg_names=["images"], output_names=["logits"],
+               user_info="kiln demo: Fashion-MNIST convnet")
+    np.save(os.path.join(workdir, "test_images.npy"), images)
+    kiln_run = shutil.which("kiln-run") or "kiln-run"
+    start = time.perf_counter()
+    result = subprocess.run([kiln_run, path, "--input", f"images={workdir}/test_images.npy",
+                             "--output-dir", workdir], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"kiln-run failed: {result.stderr.strip()}")
+    seconds = time.perf_counter() - start
+    logits = np.load(os.path.join(workdir, "logits.npy"))
+    accuracy = float((logits.argmax(axis=1) == test.targets).mean())
+    print(f"dumped {path} ({os.path.getsize(path)} bytes); kiln-run ran {len(images)} images "
+          f"in {seconds:.2f} s (whole process)")
+    return accuracy
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=2,
+                        help="1 eager epoch, then traced ones (default 2)")
+    parser.add_argument("--output-dir", default=None,
+                        help="keep the model file and kiln-run's outputs here")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -85,11 +129,23 @@ def main():
     opt = optim.Adam(model.parameters(), lr=1e-3)
     print(f"kiln {kiln.__version__}: training a convnet on Fashion-MNIST "
           f"({len(train)} images, batch {args.batch_size}, {kiln.get_num_threads()} threads)")
-    for epoch in range(args.epochs):
-        rate = train_epoch(model, gm, opt, train_loader, f"epoch {epoch + 1} (eager)")
-        print(f"epoch {epoch + 1}: {rate:.0f} samples/s eager")
+    step = make_step(model, gm, opt)
+    eager_rate = train_epoch(model, step, train_loader, "epoch 1 (eager)")
     accuracy = evaluate(model, test_loader)
-    print(f"test accuracy: {accuracy * 100:.2f}% ({len(test)} images)")
+    print(f"epoch 1: {eager_rate:.0f} samples/s eager; test accuracy {accuracy * 100:.2f}% "
+          f"({len(test)} images)")
+    if args.epochs > 1:
+        traced_step = trace(step, symbolic=True)
+        for epoch in range(2, args.epochs + 1):
+            traced_rate = train_epoch(model, traced_step, train_loader, f"epoch {epoch} (traced)")
+        accuracy = evaluate(model, test_loader)
+        print(f"epoch {args.epochs}: {traced_rate:.0f} samples/s traced vs {eager_rate:.0f} eager "
+              f"({traced_rate / eager_rate:.2f}x); test accuracy {accuracy * 100:.2f}%")
+    with tempfile.TemporaryDirectory() as workdir:
+        deployed = deploy(model, test, args.output_dir or workdir)
+    print(f"test accuracy: python {accuracy * 100:.2f}%, kiln-run {deployed * 100:.2f}%")
+    if abs(deployed - accuracy) > 1e-3:
+        raise SystemExit("kiln-run's accuracy differs from Python's")
 
 
 if __name__ == "__main__":
