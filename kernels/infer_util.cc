@@ -1,5 +1,7 @@
 #include "kernels/infer_util.h"
 
+#include <algorithm>
+
 #include "kernels/core/error.h"
 
 namespace kiln {
@@ -37,6 +39,31 @@ std::string describe_inputs(const std::vector<TensorMeta>& in) {
   std::string out;
   for (size_t i = 0; i < in.size(); ++i) out += (i ? ", " : "") + in[i].str();
   return out;
+}
+
+int64_t checked_add(const std::string& op, const char* what, int64_t a, int64_t b) {
+  int64_t out;
+  KILN_CHECK(!__builtin_add_overflow(a, b, &out), kValue, op, ": ", what, " overflows: ", a, " + ",
+             b, " does not fit in int64; expected sizes and attributes that do");
+  return out;
+}
+
+int64_t checked_mul(const std::string& op, const char* what, int64_t a, int64_t b) {
+  int64_t out;
+  KILN_CHECK(!__builtin_mul_overflow(a, b, &out), kValue, op, ": ", what, " overflows: ", a, " * ",
+             b, " does not fit in int64; expected sizes and attributes that do");
+  return out;
+}
+
+void check_output_shapes(const std::string& op, const std::vector<TensorMeta>& out) {
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t extent = 1;
+    for (int64_t d : out[i].shape) {
+      KILN_CHECK(d >= 0 && !__builtin_mul_overflow(extent, std::max<int64_t>(d, 1), &extent),
+                 kValue, op, ": output ", i, " would have shape ", out[i].shape.str(),
+                 "; expected dimensions >= 0 whose product fits in int64");
+    }
+  }
 }
 
 }  // namespace kiln

@@ -1,6 +1,7 @@
 #include "kernels/op_def.h"
 
 #include "kernels/core/error.h"
+#include "kernels/infer_util.h"
 
 namespace kiln {
 
@@ -53,7 +54,9 @@ std::vector<TensorMeta> OpDef::infer_outputs(const Attrs& a,
   const int n = static_cast<int>(inputs.size());
   KILN_CHECK(num_inputs < 0 ? n >= 1 : n == num_inputs, kValue, name, ": got ", n,
              " inputs; expected ", num_inputs < 0 ? "at least 1" : std::to_string(num_inputs));
-  return infer(*this, a, inputs);
+  std::vector<TensorMeta> out = infer(*this, a, inputs);
+  check_output_shapes(name, out);
+  return out;
 }
 
 std::unique_ptr<Kernel> OpDef::prepare(Backend backend, const Attrs& a,

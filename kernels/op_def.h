@@ -61,7 +61,8 @@ struct OpDef {
   // Checks names and types against the schema and fills defaults; throws
   // ValueError/TypeError naming the op and the attribute.
   Attrs complete_attrs(const Attrs& given) const;
-  // Checks the input count, then runs infer.
+  // Checks the input count, runs infer, then checks that every output's
+  // dims are >= 0 and their product fits in int64 (check_output_shapes).
   std::vector<TensorMeta> infer_outputs(const Attrs& attrs,
                                         const std::vector<TensorMeta>& inputs) const;
   // Prepares a kernel; throws naming op and backend when none is registered.

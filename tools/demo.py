@@ -116,7 +116,8 @@ def main():
     parser.add_argument("--output-dir", default=None,
                         help="keep the model file and kiln-run's outputs here")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
     args = parser.parse_args()
 
     kiln.random.seed(args.seed)
@@ -126,7 +127,7 @@ def main():
 
     model = ConvNet()
     gm = GradManager().attach(model.parameters())
-    opt = optim.Adam(model.parameters(), lr=1e-3)
+    opt = optim.Adam(model.parameters(), lr=args.lr)
     print(f"kiln {kiln.__version__}: training a convnet on Fashion-MNIST "
           f"({len(train)} images, batch {args.batch_size}, {kiln.get_num_threads()} threads)")
     step = make_step(model, gm, opt)

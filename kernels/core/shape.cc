@@ -95,6 +95,16 @@ Strides contiguous_strides(const Shape& shape) {
   return s;
 }
 
+int64_t slice_length(int64_t start, int64_t stop, int64_t step) {
+  if (step > 0 ? stop <= start : stop >= start) return 0;
+  // Unsigned, so that neither the span nor the step's magnitude overflows.
+  const uint64_t span = step > 0 ? static_cast<uint64_t>(stop) - static_cast<uint64_t>(start)
+                                 : static_cast<uint64_t>(start) - static_cast<uint64_t>(stop);
+  const uint64_t magnitude =
+      step > 0 ? static_cast<uint64_t>(step) : uint64_t{0} - static_cast<uint64_t>(step);
+  return static_cast<int64_t>((span - 1) / magnitude + 1);
+}
+
 int normalize_axis(int64_t axis, int rank, const char* op) {
   KILN_CHECK(axis >= -rank && axis < rank, kIndex, op, ": axis ", axis,
              " is out of range for a tensor of rank ", rank, " (expected -", rank,

@@ -46,6 +46,9 @@ Strides contiguous_strides(const Shape& shape);
 // numel of a shape whose dims are >= 0 and whose bytes (at element_size)
 // fit in 2^48; throws ValueError naming the shape otherwise.
 int64_t checked_numel(const Shape& shape, size_t element_size);
+// The length of range(start, stop, step), step != 0, computed without
+// overflow for any start, stop and step (a step past the span gives 1).
+int64_t slice_length(int64_t start, int64_t stop, int64_t step);
 // Normalises axis in [-rank, rank) to [0, rank); throws IndexError naming `op`.
 int normalize_axis(int64_t axis, int rank, const char* op);
 // numpy broadcasting of two shapes; throws ValueError naming `op`.

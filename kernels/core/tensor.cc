@@ -61,10 +61,10 @@ Tensor Tensor::slice(int axis, int64_t start, int64_t stop, int64_t step) const 
   KILN_CHECK(step != 0, kValue, "slice: step must not be zero");
   Shape shape = shape_;
   Strides strides = strides_;
-  const int64_t n = step > 0 ? std::max<int64_t>(0, (stop - start + step - 1) / step)
-                             : std::max<int64_t>(0, (start - stop - step - 1) / -step);
+  const int64_t n = slice_length(start, stop, step);
   shape[axis] = n;
-  strides[axis] = strides_[axis] * step;
+  // With one element or none the step is never taken (and may be huge).
+  if (n > 1) strides[axis] = strides_[axis] * step;
   return with_meta_of(shape, strides, n == 0 ? offset_ : offset_ + start * strides_[axis]);
 }
 

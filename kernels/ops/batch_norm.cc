@@ -19,7 +19,8 @@ BatchNormGeometry batch_norm_geometry(const OpDef& op, const std::vector<TensorM
   KILN_CHECK(x.rank() >= 2, kValue, op.name, ": ", names[x_index], " has shape ", x.str(),
              "; expected (N, C) or (N, C, ...) with rank >= 2");
   BatchNormGeometry g{x[0], x[1], 1};
-  for (int d = 2; d < x.rank(); ++d) g.spatial *= x[d];
+  for (int d = 2; d < x.rank(); ++d)
+    g.spatial = checked_mul(op.name, "the spatial size", g.spatial, x[d]);
   for (int i : per_channel) {
     KILN_CHECK(in[i].shape == Shape({g.c}), kValue, op.name, ": ", names[i], " has shape ",
                in[i].shape.str(), "; expected (", g.c, ",) for the channels of ", names[x_index],
@@ -39,7 +40,7 @@ std::vector<TensorMeta> infer_batch_norm(const OpDef& op, const Attrs& attrs,
                                          const std::vector<TensorMeta>& in) {
   const BatchNormGeometry g = batch_norm_geometry(op, in, 0, {1, 2, 3, 4});
   check_eps(op, attrs);
-  KILN_CHECK(!attrs.get_bool("training") || g.n * g.spatial > 0, kValue, op.name,
+  KILN_CHECK(!attrs.get_bool("training") || (g.n > 0 && g.spatial > 0), kValue, op.name,
              ": training on x ", in[0].shape.str(),
              " has no values per channel; expected a non-empty batch");
   const TensorMeta stat{DType::kFloat32, {g.c}};

@@ -47,16 +47,19 @@ Conv2dGeometry conv2d_geometry(const OpDef& op, const Attrs& attrs, const Shape&
   KILN_CHECK(g.c % g.groups == 0 && g.o % g.groups == 0, kValue, op.name, ": ", describe(),
              "; expected in_channels (", g.c, ") and out_channels (", g.o,
              ") divisible by groups (", g.groups, ")");
-  KILN_CHECK(w[1] * g.groups == g.c, kValue, op.name, ": ", describe(),
+  KILN_CHECK(w[1] == g.c / g.groups, kValue, op.name, ": ", describe(),
              "; expected weight dim 1 to be in_channels / groups = ", g.c / g.groups);
   int64_t out[2];
   const int64_t in[2] = {g.h, g.w}, k[2] = {g.kh, g.kw};
   for (int i = 0; i < 2; ++i) {
-    const int64_t span = g.dilation[i] * (k[i] - 1) + 1;
-    KILN_CHECK(in[i] + 2 * g.padding[i] >= span, kValue, op.name, ": ", describe(),
-               "; the padded input (", in[i] + 2 * g.padding[i],
+    // dilation >= 1, k >= 1, padding >= 0 and in >= 0: only overflow can go wrong.
+    const int64_t span =
+        checked_mul(op.name, "the dilated kernel size", g.dilation[i], k[i] - 1) + 1;
+    const int64_t padded = checked_add(op.name, "the padded input size", in[i],
+                                       checked_mul(op.name, "the total padding", 2, g.padding[i]));
+    KILN_CHECK(padded >= span, kValue, op.name, ": ", describe(), "; the padded input (", padded,
                ") is smaller than the dilated kernel (", span, ") in spatial dim ", i);
-    out[i] = (in[i] + 2 * g.padding[i] - span) / g.stride[i] + 1;
+    out[i] = (padded - span) / g.stride[i] + 1;
   }
   g.oh = out[0], g.ow = out[1];
   return g;

@@ -170,5 +170,46 @@ TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
                {"weight_shape", "4 values"});
 }
 
+void expect_infer_error(const std::string& op, const std::vector<TensorMeta>& in,
+                        const Attrs& attrs, std::initializer_list<const char*> needles) {
+  try {
+    testing::infer(op, in, attrs);
+    ADD_FAILURE() << op << " accepted bad inputs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kValue) << e.what();
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(op), std::string::npos) << msg;
+    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
+  }
+}
+
+// Sizes far past any real model, as a hostile model file may hold, give
+// ValueErrors naming the op and the values, never an int64 overflow.
+TEST(Conv2d, HugeAttributesAreValueErrorsNotOverflows) {
+  using Ints = std::vector<int64_t>;
+  constexpr int64_t kBig = int64_t{1} << 62;
+  const TensorMeta x{DType::kFloat32, {1, 4, 5, 5}}, w{DType::kFloat32, {6, 4, 3, 3}};
+  expect_infer_error("conv2d", {x, w}, {{"padding", Ints{kBig, 0}}},
+                     {"the total padding overflows", "2 * 4611686018427387904"});
+  expect_infer_error("conv2d", {x, w}, {{"padding", Ints{0, kBig - 1}}},
+                     {"the padded input size overflows", "5 + 9223372036854775806"});
+  expect_infer_error("conv2d", {x, w}, {{"dilation", Ints{kBig, 1}}},
+                     {"the dilated kernel size overflows", "4611686018427387904 * 2"});
+  expect_infer_error("conv2d_backward_weight", {{DType::kFloat32, {1, 6, 1, 3}}, x},
+                     {{"weight_shape", Ints{6, 4, kBig, 3}}, {"dilation", Ints{4, 1}}},
+                     {"the dilated kernel size overflows"});
+  // Weight dim 1 is compared with in_channels / groups: times groups it overflows.
+  expect_infer_error("conv2d",
+                     {{DType::kFloat32, {1, kBig, 5, 5}}, {DType::kFloat32, {kBig, 8, 3, 3}}},
+                     {{"groups", kBig}}, {"in_channels / groups = 1"});
+  // Large but representable: a valid (if unallocatable) shape; one whose
+  // element count leaves int64 is refused.
+  EXPECT_EQ(testing::infer("conv2d", {x, w}, {{"padding", Ints{kBig >> 6, 0}}})[0].shape,
+            Shape({1, 6, (kBig >> 5) + 3, 3}));
+  expect_infer_error(
+      "conv2d", {x, w}, {{"padding", Ints{kBig >> 1, 0}}},
+      {"output 0 would have shape (1, 6, 4611686018427387907, 3)", "product fits in int64"});
+}
+
 }  // namespace
 }  // namespace kiln

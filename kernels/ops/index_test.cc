@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "kernels/core/error.h"
 #include "kernels/testing/op_runner.h"
 
@@ -203,6 +205,12 @@ TEST(Index, BadInputsNameOpValuesAndRange) {
                  run_op("one_hot", {ints({1}, {0})}, {{"num_classes", int64_t{0}}});
                },
                {"one_hot", "num_classes"});
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 testing::infer("one_hot", {{DType::kInt32, {1 << 20, 8}}},
+                                {{"num_classes", std::numeric_limits<int64_t>::max()}});
+               },
+               {"one_hot", "output 0 would have shape (1048576, 8, 9223372036854775807)"});
 }
 
 }  // namespace

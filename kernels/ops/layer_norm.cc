@@ -18,10 +18,10 @@ LayerNormGeometry layer_norm_geometry(const OpDef& op, const Attrs& attrs,
   for (int d = 0; d < x.rank(); ++d) {
     if (d < x.rank() - nd) {
       g.outer.push_back(x[d]);
-      g.rows *= x[d];
+      g.rows = checked_mul(op.name, "the row count", g.rows, x[d]);
     } else {
       inner.push_back(x[d]);
-      g.cols *= x[d];
+      g.cols = checked_mul(op.name, "the row length", g.cols, x[d]);
     }
   }
   const Shape& w = in[x_index + 1].shape;

@@ -82,7 +82,7 @@ Metas infer_concat(const OpDef& op, const Attrs& a, const Metas& in) {
                axis,
                "; expected equal ranks and equal dimensions "
                "except along the axis");
-    out[axis] += m.shape[axis];
+    out[axis] = checked_add(op.name, "the concatenated size", out[axis], m.shape[axis]);
   }
   return {{in[0].dtype, out}};
 }
@@ -96,7 +96,9 @@ Metas infer_pad(const OpDef& op, const Attrs& a, const Metas& in) {
   for (int d = 0; d < out.rank(); ++d) {
     KILN_CHECK(pads[2 * d] >= 0 && pads[2 * d + 1] >= 0, kValue, op.name, ": pads ", ints_str(pads),
                " has a negative entry; expected pads >= 0");
-    out[d] += pads[2 * d] + pads[2 * d + 1];
+    const int64_t both =
+        checked_add(op.name, "the padding of an axis", pads[2 * d], pads[2 * d + 1]);
+    out[d] = checked_add(op.name, "a padded size", out[d], both);
   }
   return {{in[0].dtype, out}};
 }

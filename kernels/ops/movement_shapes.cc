@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/core/error.h"
+#include "kernels/infer_util.h"
 #include "kernels/ops/axis_util.h"
 #include "kernels/ops/movement.h"
 
@@ -20,7 +21,7 @@ Shape resolve_reshape(const std::string& op, const Shape& in, const std::vector<
     } else {
       KILN_CHECK(out[d] >= 0, kValue, op, ": invalid dimension ", out[d], " in shape ",
                  ints_str(shape), "; expected sizes >= 0 or a single -1");
-      known *= out[d];
+      known = checked_mul(op, "the product of the known dimensions", known, out[d]);
     }
   }
   const bool ok = inferred < 0 ? known == in.numel() : known != 0 && in.numel() % known == 0;
@@ -45,6 +46,8 @@ SliceSpec slice_spec(const std::string& op, const Attrs& attrs, const Shape& sha
   s.out = shape;
   bool seen[kMaxRank] = {};
   for (int d = 0; d < shape.rank(); ++d) {
+    KILN_CHECK(shape[d] >= 0, kValue, op, ": slicing shape ", shape.str(),
+               " has a negative dimension; expected sizes >= 0");
     s.start[d] = 0;
     s.stop[d] = shape[d];
     s.step[d] = 1;
@@ -64,8 +67,7 @@ SliceSpec slice_spec(const std::string& op, const Attrs& attrs, const Shape& sha
     s.start[d] = starts[i];
     s.stop[d] = stops[i];
     s.step[d] = step;
-    s.out[d] = step > 0 ? std::max<int64_t>(0, (stops[i] - starts[i] + step - 1) / step)
-                        : std::max<int64_t>(0, (starts[i] - stops[i] - step - 1) / -step);
+    s.out[d] = slice_length(starts[i], stops[i], step);
   }
   return s;
 }

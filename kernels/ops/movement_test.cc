@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <utility>
+
 #include "kernels/core/error.h"
 #include "kernels/testing/op_runner.h"
 
@@ -227,6 +230,73 @@ TEST(Movement, BadInputsNameOpShapesAndExpectation) {
   b.set("shape", Ints{2, 3});
   expect_error(ErrorKind::kValue, [&] { run_op("slice_backward", {x}, b); },
                {"slice_backward", "(2, 3)", "expected (1, 3)"});
+}
+
+// Sizes far past any real model, as a hostile model file may hold, give
+// ValueErrors naming the op and the values, never an int64 overflow.
+TEST(Movement, HugeSizesAreValueErrorsNotOverflows) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kBig = int64_t{1} << 62;
+  const TensorMeta x{DType::kFloat32, {2, 3}}, empty{DType::kFloat32, {0}};
+  using testing::infer;
+  expect_error(
+      ErrorKind::kValue,
+      [&] {
+        infer("reshape", {empty}, {{"shape", Ints{1 << 30, int64_t{1} << 40, 0}}});
+      },
+      {"reshape", "the product of the known dimensions overflows", "1073741824 * 1099511627776"});
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 infer("reshape", {x}, {{"shape", Ints{-1, kBig, 4}}});
+               },
+               {"reshape", "overflows", "4611686018427387904 * 4"});
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 infer("pad", {x}, {{"pads", Ints{kMax, 1, 0, 0}}});
+               },
+               {"pad", "the padding of an axis overflows", "9223372036854775807 + 1"});
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 infer("pad", {x}, {{"pads", Ints{0, 0, kMax - 1, 0}}});
+               },
+               {"pad", "a padded size overflows", "3 + 9223372036854775806"});
+  const TensorMeta tall{DType::kFloat32, {kBig, 1}};
+  expect_error(
+      ErrorKind::kValue,
+      [&] {
+        infer("concat", {tall, tall});
+      },
+      {"concat", "the concatenated size overflows", "4611686018427387904 + 4611686018427387904"});
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 infer("broadcast_to", {x}, {{"shape", Ints{int64_t{1} << 32, 1 << 30, 2, 3}}});
+               },
+               {"broadcast_to", "output 0 would have shape (4294967296, 1073741824, 2, 3)",
+                "product fits in int64"});
+  Attrs b = slice_attrs({0}, {0}, {1});
+  b.set("shape", Ints{2, -kBig});
+  expect_error(ErrorKind::kValue, [&] { infer("slice_backward", {x}, b); },
+               {"slice_backward", "(2, -4611686018427387904)", "sizes >= 0"});
+}
+
+// A step past the slice's span takes its first element only, even at the
+// ends of the int64 range.
+TEST(Movement, SliceStepsAtTheEndsOfInt64) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  const Tensor x = from_values({2, 5}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  for (const auto& [a, want] : std::vector<std::pair<Attrs, std::vector<float>>>{
+           {slice_attrs({1}, {1}, {5}, {kMax}), {1, 6}},
+           {slice_attrs({1}, {4}, {-1}, {kMin}), {4, 9}},
+           {slice_attrs({1}, {4}, {-1}, {kMin + 1}), {4, 9}},
+           {slice_attrs({1, 0}, {0, 1}, {0, 0}, {kMax, kMin}), {}}}) {
+    SCOPED_TRACE(a.str());
+    check("slice", {x}, a);
+    EXPECT_EQ(values(run_op("slice", {x}, a)[0]), want);
+    Attrs b = a;
+    b.set("shape", x.shape().vec());
+    const Shape sliced = run_op("slice", {x}, a)[0].shape();
+    check("slice_backward", {random_tensor(sliced, 8, -3, 3)}, b);
+  }
 }
 
 }  // namespace

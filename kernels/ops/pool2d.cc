@@ -27,14 +27,17 @@ Pool2dGeometry pool2d_geometry(const OpDef& op, const Attrs& attrs, const Shape&
   KILN_CHECK(x.rank() == 4, kValue, op.name, ": input has shape ", x.str(),
              "; expected a 4-d NCHW tensor");
   g.n = x[0], g.c = x[1], g.h = x[2], g.w = x[3];
+  KILN_CHECK(g.n >= 0 && g.c >= 0 && g.h >= 0 && g.w >= 0, kValue, op.name, ": input has shape ",
+             x.str(), "; expected sizes >= 0");
   const int64_t in[2] = {g.h, g.w};
   int64_t out[2];
   for (int i = 0; i < 2; ++i) {
-    KILN_CHECK(in[i] + 2 * g.padding[i] >= g.kernel[i], kValue, op.name, ": input ", x.str(),
-               " with padding ", attr_value_str(attrs.get_ints("padding")),
-               " is smaller than the kernel ", attr_value_str(attrs.get_ints("kernel")),
-               " in spatial dim ", i);
-    out[i] = (in[i] + 2 * g.padding[i] - g.kernel[i]) / g.stride[i] + 1;
+    const int64_t padded = checked_add(op.name, "the padded input size", in[i],
+                                       checked_mul(op.name, "the total padding", 2, g.padding[i]));
+    KILN_CHECK(padded >= g.kernel[i], kValue, op.name, ": input ", x.str(), " with padding ",
+               attr_value_str(attrs.get_ints("padding")), " is smaller than the kernel ",
+               attr_value_str(attrs.get_ints("kernel")), " in spatial dim ", i);
+    out[i] = (padded - g.kernel[i]) / g.stride[i] + 1;
   }
   g.oh = out[0], g.ow = out[1];
   return g;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "kernels/core/error.h"
 #include "kernels/testing/op_runner.h"
 
@@ -99,6 +101,40 @@ TEST(Pool2d, BadInputsNameOpShapesAndExpectation) {
                {"input_shape", "4 values"});
   expect_error("avg_pool2d", {random_tensor({1, 2, 5, 5}, 1, -3, 3, DType::kInt32)},
                {{"kernel", Ints{2, 2}}}, ErrorKind::kType, {"int32"});
+}
+
+void expect_infer_error(const std::string& op, const std::vector<TensorMeta>& in,
+                        const Attrs& attrs, std::initializer_list<const char*> needles) {
+  try {
+    testing::infer(op, in, attrs);
+    ADD_FAILURE() << op << " accepted bad inputs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kValue) << e.what();
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(op), std::string::npos) << msg;
+    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
+  }
+}
+
+// Sizes far past any real model, as a hostile model file may hold, give
+// ValueErrors naming the op and the values, never an int64 overflow.
+TEST(Pool2d, HugeAttributesAreValueErrorsNotOverflows) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kBig = int64_t{1} << 62;
+  const TensorMeta x{DType::kFloat32, {1, 2, 5, 5}};
+  expect_infer_error("max_pool2d", {x}, {{"kernel", Ints{kMax, 2}}, {"padding", Ints{kBig, 0}}},
+                     {"the total padding overflows", "2 * 4611686018427387904"});
+  expect_infer_error("avg_pool2d", {x}, {{"kernel", Ints{2, kMax}}, {"padding", Ints{0, kMax / 2}}},
+                     {"the padded input size overflows"});
+  expect_infer_error("avg_pool2d_backward", {{DType::kFloat32, {1, 2, 1, 1}}},
+                     {{"kernel", Ints{2, 2}}, {"input_shape", Ints{1, -kBig, 2, 2}}},
+                     {"(1, -4611686018427387904, 2, 2)", "sizes >= 0"});
+  // Large but representable: a valid (if unallocatable) shape.
+  EXPECT_EQ(
+      testing::infer(
+          "max_pool2d", {x},
+          {{"kernel", Ints{kBig, 1}}, {"stride", Ints{1, 1}}, {"padding", Ints{kBig / 2, 0}}})[0]
+          .shape,
+      Shape({1, 2, 6, 5}));
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ ReduceAxes reduce_axes(const std::string& op, const Attrs& attrs, const Shape& s
   ReduceAxes out;
   auto mark = [&](int d) {
     out.reduced[d] = true;
-    out.count *= shape[d];
+    out.count = checked_mul(op, "the reduced element count", out.count, shape[d]);
   };
   if (attrs.has("axis")) {
     mark(checked_axis(op, attrs.get_int("axis"), shape));

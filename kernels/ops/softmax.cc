@@ -11,8 +11,9 @@ SoftmaxGeometry softmax_geometry(const OpDef& op, const Attrs& attrs, const Shap
              "; expected rank >= 1");
   const int axis = normalize_axis(attrs.get_int("axis"), x.rank(), op.name.c_str());
   SoftmaxGeometry g{1, x[axis], 1};
-  for (int d = 0; d < axis; ++d) g.outer *= x[d];
-  for (int d = axis + 1; d < x.rank(); ++d) g.inner *= x[d];
+  for (int d = 0; d < axis; ++d) g.outer = checked_mul(op.name, "the outer size", g.outer, x[d]);
+  for (int d = axis + 1; d < x.rank(); ++d)
+    g.inner = checked_mul(op.name, "the inner size", g.inner, x[d]);
   return g;
 }
 

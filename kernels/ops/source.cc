@@ -69,9 +69,12 @@ Metas infer_arange(const OpDef& op, const Attrs& a, const Metas&) {
   KILN_CHECK(step != 0 && std::isfinite(start) && std::isfinite(stop) && std::isfinite(step),
              kValue, op.name, ": start ", start, ", stop ", stop, ", step ", step,
              "; expected finite values and a non-zero step");
+  // (stop - start) / step may be +-inf or far outside int64: compare as a
+  // double before converting, since the conversion of such a value is undefined.
   const double n = std::ceil((stop - start) / step);
-  KILN_CHECK(n < 9.2e18, kValue, op.name, ": ", n, " elements is too many");
-  return {{dtype, Shape{std::max<int64_t>(0, static_cast<int64_t>(n))}}};
+  KILN_CHECK(n < 9.2e18, kValue, op.name, ": start ", start, ", stop ", stop, ", step ", step,
+             " give ", n, " elements, too many; expected fewer than 9.2e18");
+  return {{dtype, Shape{n > 0 ? static_cast<int64_t>(n) : 0}}};
 }
 
 Metas infer_uniform(const OpDef& op, const Attrs& a, const Metas&) {

@@ -59,6 +59,13 @@ TEST(Source, ArangeValues) {
         1e-30);
   expect_error(ErrorKind::kValue, [&] { arange(0, 1, 0); }, {"arange", "step 0", "non-zero"});
   expect_error(ErrorKind::kType, [&] { arange(0, 1, 1, "bool"); }, {"arange", "bool"});
+  // Spans past the double range: an infinite count is refused, an infinitely
+  // negative one is empty (never converted to int64).
+  expect_error(ErrorKind::kValue, [&] { arange(-1e308, 1e308, 1); },
+               {"arange", "inf elements", "fewer than 9.2e18"});
+  expect_error(ErrorKind::kValue, [&] { arange(0, 1e300, 1e-300); }, {"arange", "too many"});
+  EXPECT_EQ(arange(1e308, -1e308, 1).shape(), Shape({0}));
+  EXPECT_EQ(arange(0, -1e30, 1).shape(), Shape({0}));
 }
 
 TEST(Source, RandomIsDeterministicAndBackendAndThreadIndependent) {
@@ -118,6 +125,12 @@ TEST(Source, BadAttributes) {
                  run_op("normal_random", {}, {{"shape", Ints{2}}});
                },
                {"normal_random", "seed"});
+  expect_error(
+      ErrorKind::kValue,
+      [&] {
+        testing::infer("fill", {}, {{"value", 0.0}, {"shape", Ints{1 << 30, 1 << 30, 1 << 30}}});
+      },
+      {"fill", "output 0 would have shape (1073741824, 1073741824, 1073741824)"});
 }
 
 // Graph passes ask the table, not a list of names, which ops must never be

@@ -26,6 +26,12 @@ std::vector<Tensor> run_op(const std::string& op, const std::vector<Tensor>& inp
   return outputs;
 }
 
+std::vector<TensorMeta> infer(const std::string& op, const std::vector<TensorMeta>& inputs,
+                              const Attrs& attrs) {
+  const OpDef& def = get_op(op);
+  return def.infer_outputs(def.complete_attrs(attrs), inputs);
+}
+
 Tensor random_tensor(const Shape& shape, uint64_t seed, float lo, float hi, DType dtype) {
   Tensor t = Tensor::empty(shape, dtype);
   std::mt19937_64 rng(seed);

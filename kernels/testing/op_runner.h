@@ -15,6 +15,11 @@ namespace testing {
 std::vector<Tensor> run_op(const std::string& op, const std::vector<Tensor>& inputs,
                            const Attrs& attrs = {}, Backend backend = Backend::kCpu);
 
+// Completes attrs and infers the outputs from input metas alone, allocating
+// nothing: for shapes too large to allocate.
+std::vector<TensorMeta> infer(const std::string& op, const std::vector<TensorMeta>& inputs,
+                              const Attrs& attrs = {});
+
 // Deterministic uniform values in [lo, hi) (float32) or integers (int32).
 Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f,
                      DType dtype = DType::kFloat32);
