@@ -10,6 +10,13 @@ namespace kiln {
 namespace graph {
 namespace {
 
+// A 0-d int32 stream counter: the random ops' input.
+Tensor random_counter() {
+  Tensor t = Tensor::empty(Shape{}, DType::kInt32);
+  *t.data<int32_t>() = 0;
+  return t;
+}
+
 using testing::expect_same_outputs;
 using testing::f32;
 using testing::rand;
@@ -60,10 +67,11 @@ TEST(ConstantFolding, FoldsEveryOutputOfAMultiOutputNode) {
 
 TEST(ConstantFolding, RefusesRandomOps) {
   Graph g;
+  const ValueId c = g.add_constant("counter", random_counter());
   const ValueId r = g.add_node(OpCall::make("uniform_random", {{"shape", std::vector<int64_t>{3}},
-                                                               {"seed", int64_t{1}}}), {})[0];
+                                                               {"seed", int64_t{1}}}), {c})[0];
   const ValueId n = g.add_node(OpCall::make("normal_random", {{"shape", std::vector<int64_t>{3}},
-                                                              {"seed", int64_t{2}}}), {})[0];
+                                                              {"seed", int64_t{2}}}), {c})[0];
   g.add_output("y", g.add_node(OpCall::make("add"), {r, n})[0]);
   const int constants = count_constants(g);
   EXPECT_FALSE(ConstantFolding().run(g));

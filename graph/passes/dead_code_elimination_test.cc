@@ -11,6 +11,13 @@ namespace kiln {
 namespace graph {
 namespace {
 
+// A 0-d int32 stream counter: the random ops' input.
+Tensor random_counter() {
+  Tensor t = Tensor::empty(Shape{}, DType::kInt32);
+  *t.data<int32_t>() = 0;
+  return t;
+}
+
 using testing::expect_same_outputs;
 using testing::f32;
 using testing::rand;
@@ -24,7 +31,8 @@ TEST(DeadCodeElimination, ErasesWhatNoOutputOrUpdateReads) {
   const ValueId y = g.add_node(OpCall::make("relu"), {x})[0];
   const ValueId next = g.add_node(OpCall::make("add"), {s, x})[0];  // read only by the update
   g.add_node(OpCall::make("uniform_random", {{"shape", std::vector<int64_t>{4}},
-                                             {"seed", int64_t{7}}}), {});  // dead source
+                                             {"seed", int64_t{7}}}),
+             {g.add_constant("counter", random_counter())});  // dead source
   g.add_output("y", y);
   g.set_state_update(s, next);
   const Graph before = g;

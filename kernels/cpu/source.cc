@@ -34,16 +34,16 @@ void cpu_arange(const Attrs& a, const Tensor*, Tensor* out) {
 // Random draws cost more than a copy: parallel from a smaller size.
 constexpr int64_t kRandomGrain = cpu::kParallelGrain / 4;
 
-void cpu_uniform_random(const Attrs& a, const Tensor*, Tensor* out) {
-  const uint64_t seed = static_cast<uint64_t>(a.get_int("seed"));
+void cpu_uniform_random(const Attrs& a, const Tensor* in, Tensor* out) {
+  const uint64_t seed = random_stream_seed(a, in[0]);
   const float low = float(a.get_float("low")), high = float(a.get_float("high"));
   float* y = out[0].data<float>();
   chunked(out[0].numel(), kRandomGrain,
           [&](int64_t b, int64_t e) { fill_uniform(y + b, b, e, seed, low, high); });
 }
 
-void cpu_normal_random(const Attrs& a, const Tensor*, Tensor* out) {
-  const uint64_t seed = static_cast<uint64_t>(a.get_int("seed"));
+void cpu_normal_random(const Attrs& a, const Tensor* in, Tensor* out) {
+  const uint64_t seed = random_stream_seed(a, in[0]);
   const float mean = float(a.get_float("mean")), std = float(a.get_float("std"));
   float* y = out[0].data<float>();
   chunked(out[0].numel(), kRandomGrain,

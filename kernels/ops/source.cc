@@ -16,6 +16,14 @@ inline uint64_t mix64(uint64_t z) {  // splitmix64's finalizer
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
+}  // namespace
+
+uint64_t random_stream_seed(const Attrs& attrs, const Tensor& counter) {
+  const uint64_t position = static_cast<uint32_t>(*counter.data<int32_t>());
+  return mix64(static_cast<uint64_t>(attrs.get_int("seed")) + position * 0xd1b54a32d192ed03ull);
+}
+
+namespace {
 inline uint64_t random_bits(uint64_t seed, uint64_t p) {
   return mix64(mix64(seed) + (p + 1) * 0x9e3779b97f4a7c15ull);
 }
@@ -77,14 +85,24 @@ Metas infer_arange(const OpDef& op, const Attrs& a, const Metas&) {
   return {{dtype, Shape{n > 0 ? static_cast<int64_t>(n) : 0}}};
 }
 
-Metas infer_uniform(const OpDef& op, const Attrs& a, const Metas&) {
+// Random ops read one input: the 0-d int32 position of the stream they draw
+// from (kiln.random advances it after every draw; in a traced step it is
+// state, so each replay draws new numbers).
+void check_counter(const OpDef& op, const Metas& in) {
+  KILN_CHECK(in[0].dtype == DType::kInt32 && in[0].shape.rank() == 0, kType, op.name,
+             ": the stream counter is ", in[0].str(), "; expected a 0-d int32 tensor");
+}
+
+Metas infer_uniform(const OpDef& op, const Attrs& a, const Metas& in) {
+  check_counter(op, in);
   const double low = a.get_float("low"), high = a.get_float("high");
   KILN_CHECK(low <= high, kValue, op.name, ": low ", low, " > high ", high,
              "; expected low <= high");
   return {{DType::kFloat32, checked_shape(op, a)}};
 }
 
-Metas infer_normal(const OpDef& op, const Attrs& a, const Metas&) {
+Metas infer_normal(const OpDef& op, const Attrs& a, const Metas& in) {
+  check_counter(op, in);
   KILN_CHECK(a.get_float("std") >= 0, kValue, op.name, ": std ", a.get_float("std"),
              "; expected std >= 0");
   return {{DType::kFloat32, checked_shape(op, a)}};
@@ -104,7 +122,7 @@ void define_source_ops(OpTable& t) {
   t.define("uniform_random")
       .kind(OpKind::kSource)
       .random()
-      .inputs(0)
+      .inputs(1)
       .infer(infer_uniform)
       .attr("shape", AttrType::kInts)
       .attr("seed", AttrType::kInt)
@@ -113,7 +131,7 @@ void define_source_ops(OpTable& t) {
   t.define("normal_random")
       .kind(OpKind::kSource)
       .random()
-      .inputs(0)
+      .inputs(1)
       .infer(infer_normal)
       .attr("shape", AttrType::kInts)
       .attr("seed", AttrType::kInt)

@@ -1,3 +1,4 @@
+#include <cstring>
 #include "kernels/ops/source.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,13 @@
 
 namespace kiln {
 namespace {
+
+// The position of the random stream the random ops draw from.
+Tensor counter(int32_t position = 0) {
+  Tensor t = Tensor::empty(Shape{}, DType::kInt32);
+  *t.data<int32_t>() = position;
+  return t;
+}
 
 using testing::all_close;
 using testing::expect_cpu_matches_reference;
@@ -70,27 +78,27 @@ TEST(Source, ArangeValues) {
 
 TEST(Source, RandomIsDeterministicAndBackendAndThreadIndependent) {
   for (const Attrs& a : {uniform({1000, 37}, 42, -2, 3), uniform({7}, -1), uniform({0, 4}, 1)})
-    expect_cpu_matches_reference("uniform_random", {}, a, 0, 1e-30);
+    expect_cpu_matches_reference("uniform_random", {counter()}, a, 0, 1e-30);
   for (const Attrs& a : {normal({1000, 37}, 42, 1, 2), normal({}, 3)})
-    expect_cpu_matches_reference("normal_random", {}, a, 0, 1e-30);
-  const Tensor one = run_op("normal_random", {}, normal({300000}, 5))[0];
-  EXPECT_TRUE(equal(one, run_op("normal_random", {}, normal({300000}, 5))[0]));
+    expect_cpu_matches_reference("normal_random", {counter()}, a, 0, 1e-30);
+  const Tensor one = run_op("normal_random", {counter()}, normal({300000}, 5))[0];
+  EXPECT_TRUE(equal(one, run_op("normal_random", {counter()}, normal({300000}, 5))[0]));
   const int threads = omp_get_max_threads();
   omp_set_num_threads(1);
-  const Tensor serial = run_op("normal_random", {}, normal({300000}, 5))[0];
+  const Tensor serial = run_op("normal_random", {counter()}, normal({300000}, 5))[0];
   omp_set_num_threads(threads);
   EXPECT_TRUE(equal(one, serial));
   // Element i depends only on (seed, i): a smaller draw is a prefix.
-  const Tensor small = run_op("uniform_random", {}, uniform({10}, 9))[0];
-  const Tensor large = run_op("uniform_random", {}, uniform({1000}, 9))[0];
+  const Tensor small = run_op("uniform_random", {counter()}, uniform({10}, 9))[0];
+  const Tensor large = run_op("uniform_random", {counter()}, uniform({1000}, 9))[0];
   for (int i = 0; i < 10; ++i) EXPECT_EQ(small.data<float>()[i], large.data<float>()[i]);
-  EXPECT_FALSE(equal(large, run_op("uniform_random", {}, uniform({1000}, 10))[0]));
+  EXPECT_FALSE(equal(large, run_op("uniform_random", {counter()}, uniform({1000}, 10))[0]));
 }
 
 TEST(Source, RandomStatistics) {
   const int64_t n = 1 << 20;
-  const Tensor u = run_op("uniform_random", {}, uniform({n}, 1, -1, 3))[0];
-  const Tensor z = run_op("normal_random", {}, normal({n}, 2, 0.5, 2))[0];
+  const Tensor u = run_op("uniform_random", {counter()}, uniform({n}, 1, -1, 3))[0];
+  const Tensor z = run_op("normal_random", {counter()}, normal({n}, 2, 0.5, 2))[0];
   double su = 0, sz = 0, szz = 0, lo = 1e9, hi = -1e9;
   for (int64_t i = 0; i < n; ++i) {
     const double v = u.data<float>()[i], w = z.data<float>()[i];
@@ -113,16 +121,16 @@ TEST(Source, RandomStatistics) {
 TEST(Source, BadAttributes) {
   expect_error(ErrorKind::kValue,
                [&] {
-                 run_op("uniform_random", {}, uniform({2, -1}, 0));
+                 run_op("uniform_random", {counter()}, uniform({2, -1}, 0));
                },
                {"uniform_random", "(2, -1)", ">= 0"});
-  expect_error(ErrorKind::kValue, [&] { run_op("uniform_random", {}, uniform({2}, 0, 1, 0)); },
+  expect_error(ErrorKind::kValue, [&] { run_op("uniform_random", {counter()}, uniform({2}, 0, 1, 0)); },
                {"uniform_random", "low <= high"});
-  expect_error(ErrorKind::kValue, [&] { run_op("normal_random", {}, normal({2}, 0, 0, -1)); },
+  expect_error(ErrorKind::kValue, [&] { run_op("normal_random", {counter()}, normal({2}, 0, 0, -1)); },
                {"normal_random", "std"});
   expect_error(ErrorKind::kValue,
                [&] {
-                 run_op("normal_random", {}, {{"shape", Ints{2}}});
+                 run_op("normal_random", {counter()}, {{"shape", Ints{2}}});
                },
                {"normal_random", "seed"});
   expect_error(
@@ -140,6 +148,22 @@ TEST(Source, OnlyTheRandomOpsAreMarkedRandom) {
     const bool want = def->name == "uniform_random" || def->name == "normal_random";
     EXPECT_EQ(def->random, want) << def->name;
   }
+}
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(RandomOps, TheCounterSelectsANewStream) {
+  const Attrs a{{"shape", std::vector<int64_t>{100}}, {"seed", int64_t{3}}};
+  const Tensor first = testing::run_op("uniform_random", {counter(0)}, a)[0];
+  const Tensor again = testing::run_op("uniform_random", {counter(0)}, a)[0];
+  const Tensor next = testing::run_op("uniform_random", {counter(1)}, a)[0];
+  EXPECT_EQ(0, std::memcmp(first.raw_data(), again.raw_data(), first.nbytes()));
+  EXPECT_NE(0, std::memcmp(first.raw_data(), next.raw_data(), first.nbytes()));
+  EXPECT_THROW(testing::run_op("uniform_random", {Tensor::empty({1}, DType::kInt32)}, a), Error);
 }
 
 }  // namespace

@@ -14,15 +14,15 @@ void ref_arange(const Attrs& a, const Tensor*, Tensor* out) {
   }
 }
 
-void ref_uniform_random(const Attrs& a, const Tensor*, Tensor* out) {
+void ref_uniform_random(const Attrs& a, const Tensor* in, Tensor* out) {
   for (int64_t i = 0; i < out[0].numel(); ++i)
-    fill_uniform(out[0].data<float>() + i, i, i + 1, static_cast<uint64_t>(a.get_int("seed")),
+    fill_uniform(out[0].data<float>() + i, i, i + 1, random_stream_seed(a, in[0]),
                  float(a.get_float("low")), float(a.get_float("high")));
 }
 
-void ref_normal_random(const Attrs& a, const Tensor*, Tensor* out) {
+void ref_normal_random(const Attrs& a, const Tensor* in, Tensor* out) {
   for (int64_t i = 0; i < out[0].numel(); ++i)
-    fill_normal(out[0].data<float>() + i, i, i + 1, static_cast<uint64_t>(a.get_int("seed")),
+    fill_normal(out[0].data<float>() + i, i, i + 1, random_stream_seed(a, in[0]),
                 float(a.get_float("mean")), float(a.get_float("std")));
 }
 

@@ -161,3 +161,18 @@ def test_printing_inside_a_trace_happens_only_while_tracing(capsys):
     f(x)
     f(x)
     assert capsys.readouterr().out.count("tracing") == 1
+
+
+def test_random_ops_draw_new_numbers_on_every_replay():
+    @trace(symbolic=True)
+    def f(x):
+        return F.dropout(x, 0.5)
+
+    x = kiln.tensor(np.ones((64,), np.float32))
+    masks = [f(x).numpy() for _ in range(4)]
+    assert all(set(np.unique(m)) <= {0.0, 2.0} for m in masks)
+    assert len({m.tobytes() for m in masks}) == 4
+    kiln.random.seed(3)
+    a = kiln.random.uniform(size=(5,)).numpy()
+    kiln.random.seed(3)
+    np.testing.assert_array_equal(kiln.random.uniform(size=(5,)).numpy(), a)
