@@ -11,10 +11,10 @@ namespace {
 
 int recording_depth = 0;
 
-HandleList detach_all(const HandleList& handles) {
-  HandleList out;
+std::vector<SavedValue> save_all(const HandleList& handles) {
+  std::vector<SavedValue> out;
   out.reserve(handles.size());
-  for (const HandlePtr& h : handles) out.push_back(h->detached());
+  for (const HandlePtr& h : handles) out.push_back({h->value(), h->trace_id});
   return out;
 }
 
@@ -27,12 +27,16 @@ HandlePtr add_grads(const HandlePtr& a, const HandlePtr& b) {
 class NodeGradContext final : public GradContext {
  public:
   NodeGradContext(const GradNode& node, const HandleList& out_grads)
-      : node_(node), out_grads_(out_grads), in_grads_(node.inputs.size()) {}
+      : node_(node),
+        out_grads_(out_grads),
+        in_grads_(node.inputs.size()),
+        inputs_(node.saved_inputs.size()),
+        outputs_(node.saved_outputs.size()) {}
 
   const Attrs& attrs() const override { return node_.op.attrs; }
   int num_inputs() const override { return static_cast<int>(node_.inputs.size()); }
-  ValueRef input(int i) const override { return node_.saved_inputs.at(i); }
-  ValueRef output(int i) const override { return node_.saved_outputs.at(i); }
+  ValueRef input(int i) const override { return handle(node_.saved_inputs.at(i), inputs_.at(i)); }
+  ValueRef output(int i) const override { return handle(node_.saved_outputs.at(i), outputs_.at(i)); }
   ValueRef output_grad(int i) const override { return out_grads_.at(i); }
   bool needs_input_grad(int i) const override {
     const GradEdge& e = node_.inputs.at(i);
@@ -40,7 +44,7 @@ class NodeGradContext final : public GradContext {
   }
   void set_input_grad(int i, ValueRef grad) override {
     auto h = std::static_pointer_cast<TensorHandle>(grad);
-    const TensorMeta want = node_.saved_inputs.at(i)->meta();
+    const TensorMeta want = node_.saved_inputs.at(i).value.meta();
     KILN_CHECK(h->meta() == want, kRuntime, "gradient rule of ", node_.op.name(),
                " produced ", h->meta().str(), " for input ", i, "; expected ", want.str());
     in_grads_[i] = std::move(h);
@@ -56,9 +60,19 @@ class NodeGradContext final : public GradContext {
   const HandleList& input_grads() const { return in_grads_; }
 
  private:
+  // One handle per saved value, made the first time the rule reads it.
+  static HandlePtr handle(const SavedValue& saved, HandlePtr& slot) {
+    if (slot == nullptr) {
+      slot = make_handle(saved.value);
+      slot->trace_id = saved.trace_id;
+    }
+    return slot;
+  }
+
   const GradNode& node_;
   const HandleList& out_grads_;
   HandleList in_grads_;
+  mutable HandleList inputs_, outputs_;
 };
 
 }  // namespace
@@ -89,8 +103,8 @@ HandleList AutogradLayer::apply(const OpCall& op, const HandleList& inputs) {
     e.output_index = inputs[i]->grad_output_index();
     if (e.node == nullptr && inputs[i]->attach_count > 0) e.leaf = inputs[i];
   }
-  node->saved_inputs = detach_all(inputs);
-  node->saved_outputs = detach_all(outputs);
+  node->saved_inputs = save_all(inputs);
+  node->saved_outputs = save_all(outputs);
   for (size_t i = 0; i < outputs.size(); ++i)
     if (is_floating(outputs[i]->value().dtype())) outputs[i]->set_grad_node(node, static_cast<int>(i));
   return outputs;

@@ -20,11 +20,19 @@ struct GradEdge {
   std::weak_ptr<TensorHandle> leaf;   // set when the input is a leaf that requires grad
 };
 
+// A value a gradient rule may read: the tensor and its trace identity, not
+// a handle (no edges, so no cycles; no allocation while recording). Rules
+// get handles made from it on demand.
+struct SavedValue {
+  Tensor value;
+  uint64_t trace_id = 0;
+};
+
 struct GradNode {
   OpCall op;
   std::vector<GradEdge> inputs;
-  HandleList saved_inputs;   // detached: no edges, so no cycles
-  HandleList saved_outputs;
+  std::vector<SavedValue> saved_inputs;
+  std::vector<SavedValue> saved_outputs;
 };
 
 class AutogradLayer final : public Layer {
