@@ -195,17 +195,9 @@ void cpu_fill(const Attrs& attrs, const Tensor*, Tensor* out) {
 }  // namespace
 
 void register_elementwise_cpu(OpTable& t) {
-#define KILN_REGISTER(name, expr) t.set_kernel(#name, Backend::kCpu, stateless_kernel(cpu_##name));
-  KILN_FLOAT_UNARY_OPS(KILN_REGISTER)
-  KILN_NUMERIC_UNARY_OPS(KILN_REGISTER)
-  KILN_FLOAT_BINARY_OPS(KILN_REGISTER)
-  KILN_NUMERIC_BINARY_OPS(KILN_REGISTER)
-  KILN_COMPARE_OPS(KILN_REGISTER)
-  KILN_LOGICAL_BINARY_OPS(KILN_REGISTER)
-  KILN_REGISTER(logical_not, )
-  KILN_REGISTER(where, )
-  KILN_REGISTER(cast, )
-  KILN_REGISTER(fill, )
+#define KILN_REGISTER(name, expr) \
+  t.set_kernel(#name, Backend::kCpu, stateless_kernel(cpu_##name));
+  KILN_ELEMENTWISE_KERNELS(KILN_REGISTER)
 #undef KILN_REGISTER
 }
 

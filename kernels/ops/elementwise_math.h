@@ -109,3 +109,16 @@ inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
   X(logical_and, a && b)           \
   X(logical_or, a || b)            \
   X(logical_xor, a != b)
+
+// Every op of the family, for the per-backend registration lists.
+#define KILN_ELEMENTWISE_KERNELS(X) \
+  KILN_FLOAT_UNARY_OPS(X)           \
+  KILN_NUMERIC_UNARY_OPS(X)         \
+  KILN_FLOAT_BINARY_OPS(X)          \
+  KILN_NUMERIC_BINARY_OPS(X)        \
+  KILN_COMPARE_OPS(X)               \
+  KILN_LOGICAL_BINARY_OPS(X)        \
+  X(logical_not, )                  \
+  X(where, )                        \
+  X(cast, )                         \
+  X(fill, )

@@ -105,16 +105,7 @@ void ref_fill(const Attrs& attrs, const Tensor*, Tensor* out) {
 void register_elementwise_reference(OpTable& t) {
 #define KILN_REGISTER(name, expr) \
   t.set_kernel(#name, Backend::kReference, stateless_kernel(ref_##name));
-  KILN_FLOAT_UNARY_OPS(KILN_REGISTER)
-  KILN_NUMERIC_UNARY_OPS(KILN_REGISTER)
-  KILN_FLOAT_BINARY_OPS(KILN_REGISTER)
-  KILN_NUMERIC_BINARY_OPS(KILN_REGISTER)
-  KILN_COMPARE_OPS(KILN_REGISTER)
-  KILN_LOGICAL_BINARY_OPS(KILN_REGISTER)
-  KILN_REGISTER(logical_not, )
-  KILN_REGISTER(where, )
-  KILN_REGISTER(cast, )
-  KILN_REGISTER(fill, )
+  KILN_ELEMENTWISE_KERNELS(KILN_REGISTER)
 #undef KILN_REGISTER
 }
 
