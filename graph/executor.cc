@@ -91,12 +91,17 @@ void Executable::prepare() {
   for (size_t n = 0; n < g.nodes().size(); ++n) {
     const Node& node = g.nodes()[n];
     std::vector<TensorMeta> in, out;
-    for (ValueId v : node.inputs) in.push_back(g.value(v).meta);
+    uint32_t constants = 0;  // inputs a kernel may pre-pack once
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const Value& v = g.value(node.inputs[i]);
+      in.push_back(v.meta);
+      if (v.kind == ValueKind::kConstant && i < 32) constants |= 1u << i;
+    }
     for (ValueId v : node.outputs) out.push_back(g.value(v).meta);
     Step& step = steps_[n];
     step.node = static_cast<int>(n);
     try {
-      step.kernel = node.op.def->prepare(options_.backend, node.op.attrs, in, out);
+      step.kernel = node.op.def->prepare(options_.backend, node.op.attrs, in, out, constants);
     } catch (const Error& e) {
       throw_error(e.kind(), "node ", n, " (", node.op.name(), "): ", e.what());
     }

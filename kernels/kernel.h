@@ -32,6 +32,10 @@ struct KernelArgs {
   const Attrs& attrs;
   const std::vector<TensorMeta>& inputs;
   const std::vector<TensorMeta>& outputs;
+  // Bit i set: input i is the same unchanging tensor on every run of this
+  // kernel (a graph constant), so work on it may be done once (weight
+  // pre-packing). Eager kernels see 0.
+  uint32_t constant_inputs = 0;
 };
 
 // A kernel with nothing to prepare: a plain function of attrs and tensors.

@@ -61,11 +61,12 @@ std::vector<TensorMeta> OpDef::infer_outputs(const Attrs& a,
 
 std::unique_ptr<Kernel> OpDef::prepare(Backend backend, const Attrs& a,
                                        const std::vector<TensorMeta>& inputs,
-                                       const std::vector<TensorMeta>& outputs) const {
+                                       const std::vector<TensorMeta>& outputs,
+                                       uint32_t constant_inputs) const {
   const KernelFactory& factory = kernels[static_cast<int>(backend)];
   KILN_CHECK(static_cast<bool>(factory), kRuntime, name, ": no ", backend_name(backend),
              " kernel is registered");
-  return factory(KernelArgs{a, inputs, outputs});
+  return factory(KernelArgs{a, inputs, outputs, constant_inputs});
 }
 
 namespace {

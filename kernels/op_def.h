@@ -68,7 +68,8 @@ struct OpDef {
   // Prepares a kernel; throws naming op and backend when none is registered.
   std::unique_ptr<Kernel> prepare(Backend backend, const Attrs& attrs,
                                   const std::vector<TensorMeta>& inputs,
-                                  const std::vector<TensorMeta>& outputs) const;
+                                  const std::vector<TensorMeta>& outputs,
+                                  uint32_t constant_inputs = 0) const;
 };
 
 // Fills a row; refuses a slot filled twice and names op and slot.

@@ -3,7 +3,9 @@
 // (format_tag::any: on this AVX-512 machine oneDNN 2.6 takes brgconv with
 // NHWC activations and blocked weights, or nChw16c) and the kernel reorders
 // NCHW activations and OIHW weights in and out through buffers it owns;
-// weights change every training step, so they are reordered per run. Where
+// weights change every training step, so they are reordered per run unless
+// they are a graph constant (KernelArgs::constant_inputs), which is
+// reordered once. Where
 // plain layouts measured faster (use_blocked_layout) the primitive works on
 // kiln's tensors directly.
 #include <cstring>
@@ -87,12 +89,16 @@ class Conv2dKernel final : public Kernel {
     wei_slot_ = wei_.bind(step_, DNNL_ARG_WEIGHTS);
     dst_slot_ = dst_.bind(step_, DNNL_ARG_DST);
     if (has_bias) bias_slot_ = step_.arg(DNNL_ARG_BIAS, pd.bias_desc());
+    constant_weights_ = (args.constant_inputs >> 1) & 1u;
   }
 
   void run(const Tensor* in, Tensor* out) override {
     if (!step_.defined()) return;
     step_.set(src_slot_, src_.prepare_data(in[0].raw_data()));
-    step_.set(wei_slot_, wei_.prepare_data(in[1].raw_data()));
+    if (packed_weights_ == nullptr || !constant_weights_) {
+      packed_weights_ = wei_.prepare_data(in[1].raw_data());
+      step_.set(wei_slot_, packed_weights_);
+    }
     if (bias_slot_ >= 0) step_.set(bias_slot_, in[2].raw_data());
     step_.set(dst_slot_, dst_.prepare_data(out[0].raw_data()));
     step_.execute();
@@ -103,6 +109,8 @@ class Conv2dKernel final : public Kernel {
   cpu::DnnlStep step_;
   Operand src_, wei_, dst_;
   int src_slot_ = -1, wei_slot_ = -1, dst_slot_ = -1, bias_slot_ = -1;
+  bool constant_weights_ = false;
+  void* packed_weights_ = nullptr;  // with constant weights: reordered on the first run
 };
 
 class Conv2dBackwardDataKernel final : public Kernel {
