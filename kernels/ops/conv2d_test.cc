@@ -94,6 +94,23 @@ TEST(Conv2d, PreparedKernelFollowsNewTensorsOnEveryRun) {
   }
 }
 
+TEST(Conv2d, ConstantWeightsArePackedOnceAndReusedAcrossRuns) {
+  const OpDef& op = get_op("conv2d");
+  const Attrs attrs = op.complete_attrs({{"padding", std::vector<int64_t>{1, 1}}});
+  const std::vector<TensorMeta> in = {{DType::kFloat32, {1, 16, 8, 8}},
+                                      {DType::kFloat32, {16, 16, 3, 3}}};
+  const std::vector<TensorMeta> out = op.infer_outputs(attrs, in);
+  auto kernel = op.prepare(Backend::kCpu, attrs, in, out, /*constant_inputs=*/0b10);
+  const Tensor w = random_tensor(in[1].shape, 5);
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    Tensor inputs[2] = {random_tensor(in[0].shape, seed), w};
+    Tensor y = Tensor::empty(out[0]);
+    kernel->run(inputs, &y);
+    const Tensor want = run_op("conv2d", {inputs[0], w}, attrs, Backend::kReference)[0];
+    EXPECT_TRUE(testing::all_close(y, want, 1e-4, 1e-5)) << "run " << seed;
+  }
+}
+
 TEST(Conv2d, EmptyBatch) {
   const Tensor x = random_tensor({0, 3, 5, 5}, 1), w = random_tensor({4, 3, 3, 3}, 2);
   EXPECT_EQ(run_op("conv2d", {x, w})[0].shape(), Shape({0, 4, 3, 3}));
