@@ -1,8 +1,8 @@
 #include "kernels/ops/conv2d.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "kernels/core/error.h"
 #include "kernels/testing/op_runner.h"
@@ -22,8 +22,8 @@ struct Case {
 };
 
 Attrs conv_attrs(const Case& c) {
-  return {{"stride", c.stride}, {"padding", c.padding}, {"dilation", c.dilation},
-          {"groups", c.groups}};
+  return {
+      {"stride", c.stride}, {"padding", c.padding}, {"dilation", c.dilation}, {"groups", c.groups}};
 }
 
 // Forward (with and without bias) and both backward ops, cpu vs reference.
@@ -57,7 +57,7 @@ TEST(Conv2d, FewChannelsMatchReference) {
 
 TEST(Conv2d, ManyChannelsMatchReference) {
   check_case({{1, 16, 9, 7}, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1}, 11);
-  check_case({{2, 17, 6, 6}, 19, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1}, 12);  // padded blocks
+  check_case({{2, 17, 6, 6}, 19, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1}, 12);   // padded blocks
   check_case({{1, 32, 8, 8}, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 32}, 13);  // depthwise
   check_case({{1, 32, 8, 8}, 64, 3, 3, {1, 1}, {2, 2}, {2, 2}, 2}, 14);
   check_case({{1, 64, 14, 14}, 64, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1}, 16);
@@ -120,19 +120,6 @@ TEST(Conv2d, EmptyBatch) {
   for (int64_t i = 0; i < dw.numel(); ++i) EXPECT_EQ(dw.data<float>()[i], 0.0f);
 }
 
-void expect_error(const std::string& op, const std::vector<Tensor>& in, const Attrs& attrs,
-                  ErrorKind kind, std::initializer_list<const char*> needles) {
-  try {
-    run_op(op, in, attrs);
-    ADD_FAILURE() << op << " accepted bad inputs";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(op), std::string::npos) << msg;
-    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
-  }
-}
-
 // The fused form bias + relu (what graph::BiasActivationFusion emits): both
 // backends agree, and equal conv2d followed by relu.
 TEST(Conv2d, FusedReluMatchesReferenceAndTheUnfusedOps) {
@@ -161,30 +148,31 @@ TEST(Conv2d, FusedReluMatchesReferenceAndTheUnfusedOps) {
 
 TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
   const Tensor x = random_tensor({1, 4, 5, 5}, 1), w = random_tensor({6, 4, 3, 3}, 2);
-  expect_error("conv2d", {random_tensor({4, 5, 5}, 1), w}, {}, ErrorKind::kValue,
-               {"(4, 5, 5)", "4-d"});
-  expect_error("conv2d", {x, random_tensor({6, 3, 3, 3}, 2)}, {}, ErrorKind::kValue,
-               {"(1, 4, 5, 5)", "(6, 3, 3, 3)", "in_channels / groups = 4"});
-  expect_error("conv2d", {x, random_tensor({6, 2, 3, 3}, 2)}, {{"groups", int64_t{3}}},
-               ErrorKind::kValue, {"divisible by groups"});
-  expect_error("conv2d", {x, w, random_tensor({5}, 3)}, {}, ErrorKind::kValue,
-               {"bias", "(5,)", "(6,)"});
-  expect_error("conv2d", {x, random_tensor({6, 4, 7, 7}, 2)}, {}, ErrorKind::kValue,
-               {"(6, 4, 7, 7)", "smaller than the dilated kernel"});
-  expect_error("conv2d", {x, w}, {{"stride", std::vector<int64_t>{1}}}, ErrorKind::kValue,
-               {"stride", "2 values"});
-  expect_error("conv2d", {x, w}, {{"stride", std::vector<int64_t>{0, 1}}}, ErrorKind::kValue,
-               {"stride", ">= 1"});
-  expect_error("conv2d", {x}, {}, ErrorKind::kValue, {"1 inputs"});
-  expect_error("conv2d", {x, w, random_tensor({6}, 3), x}, {}, ErrorKind::kValue, {"4 inputs"});
-  expect_error("conv2d", {random_tensor({1, 4, 5, 5}, 1, -3, 3, DType::kInt32), w}, {},
-               ErrorKind::kType, {"int32"});
-  expect_error("conv2d_backward_data", {random_tensor({1, 6, 2, 2}, 1), w},
-               {{"input_shape", std::vector<int64_t>{1, 4, 5, 5}}}, ErrorKind::kValue,
-               {"(1, 6, 2, 2)", "(1, 6, 3, 3)"});
-  expect_error("conv2d_backward_weight", {random_tensor({1, 6, 3, 3}, 1), x},
-               {{"weight_shape", std::vector<int64_t>{6, 4, 3}}}, ErrorKind::kValue,
-               {"weight_shape", "4 values"});
+  testing::expect_op_error("conv2d", {random_tensor({4, 5, 5}, 1), w}, {}, ErrorKind::kValue,
+                           {"(4, 5, 5)", "4-d"});
+  testing::expect_op_error("conv2d", {x, random_tensor({6, 3, 3, 3}, 2)}, {}, ErrorKind::kValue,
+                           {"(1, 4, 5, 5)", "(6, 3, 3, 3)", "in_channels / groups = 4"});
+  testing::expect_op_error("conv2d", {x, random_tensor({6, 2, 3, 3}, 2)}, {{"groups", int64_t{3}}},
+                           ErrorKind::kValue, {"divisible by groups"});
+  testing::expect_op_error("conv2d", {x, w, random_tensor({5}, 3)}, {}, ErrorKind::kValue,
+                           {"bias", "(5,)", "(6,)"});
+  testing::expect_op_error("conv2d", {x, random_tensor({6, 4, 7, 7}, 2)}, {}, ErrorKind::kValue,
+                           {"(6, 4, 7, 7)", "smaller than the dilated kernel"});
+  testing::expect_op_error("conv2d", {x, w}, {{"stride", std::vector<int64_t>{1}}},
+                           ErrorKind::kValue, {"stride", "2 values"});
+  testing::expect_op_error("conv2d", {x, w}, {{"stride", std::vector<int64_t>{0, 1}}},
+                           ErrorKind::kValue, {"stride", ">= 1"});
+  testing::expect_op_error("conv2d", {x}, {}, ErrorKind::kValue, {"1 inputs"});
+  testing::expect_op_error("conv2d", {x, w, random_tensor({6}, 3), x}, {}, ErrorKind::kValue,
+                           {"4 inputs"});
+  testing::expect_op_error("conv2d", {random_tensor({1, 4, 5, 5}, 1, -3, 3, DType::kInt32), w}, {},
+                           ErrorKind::kType, {"int32"});
+  testing::expect_op_error("conv2d_backward_data", {random_tensor({1, 6, 2, 2}, 1), w},
+                           {{"input_shape", std::vector<int64_t>{1, 4, 5, 5}}}, ErrorKind::kValue,
+                           {"(1, 6, 2, 2)", "(1, 6, 3, 3)"});
+  testing::expect_op_error("conv2d_backward_weight", {random_tensor({1, 6, 3, 3}, 1), x},
+                           {{"weight_shape", std::vector<int64_t>{6, 4, 3}}}, ErrorKind::kValue,
+                           {"weight_shape", "4 values"});
 }
 
 void expect_infer_error(const std::string& op, const std::vector<TensorMeta>& in,

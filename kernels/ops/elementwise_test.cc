@@ -13,8 +13,8 @@ using testing::random_tensor;
 using testing::run_op;
 
 TEST(Elementwise, UnaryCpuMatchesReferenceOnOddAndStridedShapes) {
-  for (const char* op : {"exp", "log1p", "sqrt", "tanh", "sigmoid", "erf", "abs", "relu",
-                         "square", "neg", "floor", "round", "sign"}) {
+  for (const char* op : {"exp", "log1p", "sqrt", "tanh", "sigmoid", "erf", "abs", "relu", "square",
+                         "neg", "floor", "round", "sign"}) {
     const bool positive = std::string(op) == "sqrt";
     Tensor x = random_tensor({37, 1001}, 1, positive ? 0.0f : -3.0f, 3.0f);
     expect_cpu_matches_reference(op, {x});
@@ -26,7 +26,7 @@ TEST(Elementwise, UnaryCpuMatchesReferenceOnOddAndStridedShapes) {
 TEST(Elementwise, BinaryBroadcastingMatchesReference) {
   const std::vector<std::pair<Shape, Shape>> cases = {
       {{64, 33}, {64, 33}}, {{64, 33}, {33}}, {{64, 1}, {1, 33}}, {{}, {5, 7}},
-      {{2, 1, 3}, {4, 1}}, {{0, 3}, {3}},     {{1}, {1}},        {{300, 300}, {300, 1}}};
+      {{2, 1, 3}, {4, 1}},  {{0, 3}, {3}},    {{1}, {1}},         {{300, 300}, {300, 1}}};
   for (const char* op : {"add", "sub", "mul", "div", "maximum", "minimum", "pow", "mod",
                          "floor_div", "less", "equal", "greater_equal"}) {
     for (const auto& [sa, sb] : cases) {

@@ -33,18 +33,6 @@ std::vector<float> values(const Tensor& t) {
 }
 Attrs axis(int64_t a) { return {{"axis", a}}; }
 
-template <typename Fn>
-void expect_error(ErrorKind kind, Fn&& fn, std::initializer_list<const char*> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    for (const char* p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
 TEST(Index, GatherScatterMatchReference) {
   const Tensor x = random_tensor({6, 7, 9}, 1, -3, 3);
   for (int64_t ax = 0; ax < 3; ++ax) {
@@ -128,89 +116,92 @@ TEST(Index, HandCheckedValues) {
 TEST(Index, BadInputsNameOpValuesAndRange) {
   const Tensor x = random_tensor({2, 5}, 1);
   for (Backend b : {Backend::kCpu, Backend::kReference}) {
-    expect_error(ErrorKind::kIndex,
-                 [&] {
-                   run_op("gather", {x, ints({2, 2}, {0, 1, 5, 0})}, axis(1), b);
-                 },
-                 {"gather", "index 5", "(1, 0)", "(2, 5)", "0 <= index < 5"});
-    expect_error(ErrorKind::kIndex,
-                 [&] {
-                   run_op("scatter", {x, ints({1, 1}, {-1}), x}, axis(1), b);
-                 },
-                 {"scatter", "index -1", "0 <= index < 5"});
-    expect_error(ErrorKind::kIndex,
-                 [&] {
-                   run_op("index_select", {x, ints({2}, {0, -3})}, axis(0), b);
-                 },
-                 {"index_select", "index -3", "-2 <= index < 2"});
-    expect_error(ErrorKind::kIndex,
-                 [&] {
-                   run_op("index_add", {x, ints({1}, {2}), random_tensor({1, 5}, 1)}, axis(0), b);
-                 },
-                 {"index_add", "index 2"});
-    expect_error(ErrorKind::kIndex,
-                 [&] {
-                   run_op("one_hot", {ints({3}, {0, 1, 3})}, {{"num_classes", int64_t{3}}}, b);
-                 },
-                 {"one_hot", "index 3", "(2,)", "0 <= index < 3"});
+    testing::expect_error(ErrorKind::kIndex,
+                          [&] {
+                            run_op("gather", {x, ints({2, 2}, {0, 1, 5, 0})}, axis(1), b);
+                          },
+                          {"gather", "index 5", "(1, 0)", "(2, 5)", "0 <= index < 5"});
+    testing::expect_error(ErrorKind::kIndex,
+                          [&] {
+                            run_op("scatter", {x, ints({1, 1}, {-1}), x}, axis(1), b);
+                          },
+                          {"scatter", "index -1", "0 <= index < 5"});
+    testing::expect_error(ErrorKind::kIndex,
+                          [&] {
+                            run_op("index_select", {x, ints({2}, {0, -3})}, axis(0), b);
+                          },
+                          {"index_select", "index -3", "-2 <= index < 2"});
+    testing::expect_error(
+        ErrorKind::kIndex,
+        [&] {
+          run_op("index_add", {x, ints({1}, {2}), random_tensor({1, 5}, 1)}, axis(0), b);
+        },
+        {"index_add", "index 2"});
+    testing::expect_error(
+        ErrorKind::kIndex,
+        [&] {
+          run_op("one_hot", {ints({3}, {0, 1, 3})}, {{"num_classes", int64_t{3}}}, b);
+        },
+        {"one_hot", "index 3", "(2,)", "0 <= index < 3"});
   }
-  expect_error(ErrorKind::kType,
-               [&] {
-                 run_op("gather", {x, x}, axis(0));
-               },
-               {"gather", "float32", "int32"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("gather", {x, ints({2}, {0, 0})}, axis(0));
-               },
-               {"gather", "(2, 5)", "(2,)", "rank"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("gather", {x, ints({1, 6}, {0, 0, 0, 0, 0, 0})}, axis(0));
-               },
-               {"gather", "(1, 6)", "(2, 5)", "dimension 1"});
-  expect_error(ErrorKind::kIndex,
-               [&] {
-                 run_op("gather", {x, ints({1, 1}, {0})}, axis(2));
-               },
-               {"gather", "(2, 5)", "axis 2"});
-  expect_error(ErrorKind::kType,
-               [&] {
-                 run_op("scatter", {x, ints({1, 1}, {0}), cast_to(x, "int32")}, axis(0));
-               },
-               {"scatter", "dtype"});
-  expect_error(
+  testing::expect_error(ErrorKind::kType,
+                        [&] {
+                          run_op("gather", {x, x}, axis(0));
+                        },
+                        {"gather", "float32", "int32"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("gather", {x, ints({2}, {0, 0})}, axis(0));
+                        },
+                        {"gather", "(2, 5)", "(2,)", "rank"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("gather", {x, ints({1, 6}, {0, 0, 0, 0, 0, 0})}, axis(0));
+                        },
+                        {"gather", "(1, 6)", "(2, 5)", "dimension 1"});
+  testing::expect_error(ErrorKind::kIndex,
+                        [&] {
+                          run_op("gather", {x, ints({1, 1}, {0})}, axis(2));
+                        },
+                        {"gather", "(2, 5)", "axis 2"});
+  testing::expect_error(ErrorKind::kType,
+                        [&] {
+                          run_op("scatter", {x, ints({1, 1}, {0}), cast_to(x, "int32")}, axis(0));
+                        },
+                        {"scatter", "dtype"});
+  testing::expect_error(
       ErrorKind::kValue,
       [&] {
         run_op("scatter", {x, ints({2, 2}, {0, 0, 0, 0}), random_tensor({2, 1}, 1)}, axis(0));
       },
       {"scatter", "src"});
-  expect_error(ErrorKind::kType,
-               [&] {
-                 run_op("scatter_add", {cast_to(x, "bool"), ints({1, 1}, {0}), cast_to(x, "bool")});
-               },
-               {"scatter_add", "bool"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("index_select", {x, ints({1, 1}, {0})}, axis(0));
-               },
-               {"index_select", "1-d"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("index_add", {x, ints({1}, {0}), x}, axis(0));
-               },
-               {"index_add", "(2, 5)", "expected float32(1, 5)"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("one_hot", {ints({1}, {0})}, {{"num_classes", int64_t{0}}});
-               },
-               {"one_hot", "num_classes"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 testing::infer("one_hot", {{DType::kInt32, {1 << 20, 8}}},
-                                {{"num_classes", std::numeric_limits<int64_t>::max()}});
-               },
-               {"one_hot", "output 0 would have shape (1048576, 8, 9223372036854775807)"});
+  testing::expect_error(
+      ErrorKind::kType,
+      [&] {
+        run_op("scatter_add", {cast_to(x, "bool"), ints({1, 1}, {0}), cast_to(x, "bool")});
+      },
+      {"scatter_add", "bool"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("index_select", {x, ints({1, 1}, {0})}, axis(0));
+                        },
+                        {"index_select", "1-d"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("index_add", {x, ints({1}, {0}), x}, axis(0));
+                        },
+                        {"index_add", "(2, 5)", "expected float32(1, 5)"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("one_hot", {ints({1}, {0})}, {{"num_classes", int64_t{0}}});
+                        },
+                        {"one_hot", "num_classes"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          testing::infer("one_hot", {{DType::kInt32, {1 << 20, 8}}},
+                                         {{"num_classes", std::numeric_limits<int64_t>::max()}});
+                        },
+                        {"one_hot", "output 0 would have shape (1048576, 8, 9223372036854775807)"});
 }
 
 }  // namespace

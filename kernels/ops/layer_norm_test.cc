@@ -1,8 +1,8 @@
 #include "kernels/ops/layer_norm.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "kernels/core/error.h"
 #include "kernels/testing/op_runner.h"
@@ -35,7 +35,7 @@ TEST(LayerNorm, CpuMatchesReference) {
   check_case({2, 3, 5}, 2, 3);
   check_case({3, 4, 5}, 3, 4);
   check_case({1, 768}, 1, 5);
-  check_case({256, 257}, 1, 6);   // big enough for the parallel path
+  check_case({256, 257}, 1, 6);  // big enough for the parallel path
   check_case({2, 128, 130}, 1, 7);
   check_case({0, 16}, 1, 8);
 }
@@ -56,33 +56,21 @@ TEST(LayerNorm, OutputsMeanAndRstdOfTheLeadingShape) {
   EXPECT_FLOAT_EQ(out[2].data<float>()[0], 1.0f / std::sqrt(3.5f));
 }
 
-void expect_error(const std::string& op, const std::vector<Tensor>& in, const Attrs& attrs,
-                  ErrorKind kind, std::initializer_list<const char*> needles) {
-  try {
-    run_op(op, in, attrs);
-    ADD_FAILURE() << op << " accepted bad inputs";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(op), std::string::npos) << msg;
-    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
-  }
-}
-
 TEST(LayerNorm, BadInputsNameOpShapesAndExpectation) {
   const Tensor x = random_tensor({2, 3, 4}, 1), w = random_tensor({4}, 2);
-  expect_error("layer_norm", {x, random_tensor({3}, 2), random_tensor({3}, 3)}, {},
-               ErrorKind::kValue, {"weight", "(3,)", "(4,)", "(2, 3, 4)"});
-  expect_error("layer_norm", {x, w, random_tensor({5}, 3)}, {}, ErrorKind::kValue,
-               {"bias", "(5,)"});
-  expect_error("layer_norm", {x, w, w}, {{"normalized_ndim", int64_t{4}}}, ErrorKind::kValue,
-               {"normalized_ndim", "(2, 3, 4)"});
-  expect_error("layer_norm", {x, w, w}, {{"normalized_ndim", int64_t{0}}}, ErrorKind::kValue,
-               {"normalized_ndim"});
-  expect_error("layer_norm_backward", {x, x, w, random_tensor({2}, 4), random_tensor({2, 3}, 5)},
-               {}, ErrorKind::kValue, {"mean", "(2,)", "(2, 3)"});
-  expect_error("layer_norm", {random_tensor({2, 4}, 1, -3, 3, DType::kInt32), w, w}, {},
-               ErrorKind::kType, {"int32"});
+  testing::expect_op_error("layer_norm", {x, random_tensor({3}, 2), random_tensor({3}, 3)}, {},
+                           ErrorKind::kValue, {"weight", "(3,)", "(4,)", "(2, 3, 4)"});
+  testing::expect_op_error("layer_norm", {x, w, random_tensor({5}, 3)}, {}, ErrorKind::kValue,
+                           {"bias", "(5,)"});
+  testing::expect_op_error("layer_norm", {x, w, w}, {{"normalized_ndim", int64_t{4}}},
+                           ErrorKind::kValue, {"normalized_ndim", "(2, 3, 4)"});
+  testing::expect_op_error("layer_norm", {x, w, w}, {{"normalized_ndim", int64_t{0}}},
+                           ErrorKind::kValue, {"normalized_ndim"});
+  testing::expect_op_error("layer_norm_backward",
+                           {x, x, w, random_tensor({2}, 4), random_tensor({2, 3}, 5)}, {},
+                           ErrorKind::kValue, {"mean", "(2,)", "(2, 3)"});
+  testing::expect_op_error("layer_norm", {random_tensor({2, 4}, 1, -3, 3, DType::kInt32), w, w}, {},
+                           ErrorKind::kType, {"int32"});
 }
 
 }  // namespace

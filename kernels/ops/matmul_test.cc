@@ -22,8 +22,8 @@ Shape stored(Shape batch, int64_t rows, int64_t cols, bool t) {
 }
 
 TEST(Matmul, CpuMatchesReferenceForAllTransposesAndOddSizes) {
-  const int64_t sizes[][3] = {{1, 1, 1}, {1, 7, 1}, {3, 5, 7}, {17, 33, 9}, {64, 64, 64},
-                              {1, 300, 129}, {130, 1, 31}};
+  const int64_t sizes[][3] = {{1, 1, 1},    {1, 7, 1},     {3, 5, 7},   {17, 33, 9},
+                              {64, 64, 64}, {1, 300, 129}, {130, 1, 31}};
   uint64_t seed = 1;
   for (const auto& s : sizes) {
     for (bool ta : {false, true}) {
@@ -37,9 +37,10 @@ TEST(Matmul, CpuMatchesReferenceForAllTransposesAndOddSizes) {
 }
 
 TEST(Matmul, BatchDimsBroadcastNumpyStyle) {
-  const std::vector<std::pair<Shape, Shape>> batches = {
-      {{4}, {}},       {{}, {3}},          {{2, 3}, {2, 3}}, {{2, 1}, {1, 5}},
-      {{1, 1}, {3}},   {{4, 1, 2}, {1, 3, 1}}, {{1}, {1}},   {{5}, {1}}};
+  const std::vector<std::pair<Shape, Shape>> batches = {{{4}, {}},        {{}, {3}},
+                                                        {{2, 3}, {2, 3}}, {{2, 1}, {1, 5}},
+                                                        {{1, 1}, {3}},    {{4, 1, 2}, {1, 3, 1}},
+                                                        {{1}, {1}},       {{5}, {1}}};
   uint64_t seed = 100;
   for (const auto& [ba, bb] : batches) {
     for (bool ta : {false, true}) {
@@ -109,33 +110,23 @@ TEST(Matmul, BiasAndReluMatchReferenceAndTheUnfusedOps) {
       {{"relu", true}}, 1e-4, 1e-5);
 }
 
-void expect_error(const std::vector<Tensor>& in, const Attrs& attrs, ErrorKind kind,
-                  std::initializer_list<const char*> needles) {
-  try {
-    run_op("matmul", in, attrs);
-    ADD_FAILURE() << "matmul accepted bad inputs";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("matmul"), std::string::npos) << msg;
-    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
-  }
-}
-
 TEST(Matmul, BadShapesNameOpShapesAndExpectation) {
-  expect_error({random_tensor({2, 3}, 1), random_tensor({4, 5}, 2)}, {}, ErrorKind::kValue,
-               {"(2, 3)", "(4, 5)", "K=3", "K=4"});
-  expect_error({random_tensor({3, 2}, 1), random_tensor({3, 5}, 2)}, transposes(false, false),
-               ErrorKind::kValue, {"(3, 2)"});
-  expect_error({random_tensor({3}, 1), random_tensor({3, 5}, 2)}, {}, ErrorKind::kValue,
-               {"(3,)", "rank"});
-  expect_error({random_tensor({2, 2, 3}, 1), random_tensor({3, 3, 5}, 2)}, {}, ErrorKind::kValue,
-               {"(2, 2, 3)", "(3, 3, 5)", "broadcast"});
-  expect_error({random_tensor({2, 3}, 1, -5, 5, DType::kInt32), random_tensor({3, 5}, 2)}, {},
-               ErrorKind::kType, {"int32"});
-  expect_error({random_tensor({2, 3}, 1), random_tensor({3, 5}, 2), random_tensor({3}, 3)}, {},
-               ErrorKind::kValue, {"bias", "(3,)", "(5,)"});
-  expect_error({random_tensor({2, 3}, 1)}, {}, ErrorKind::kValue, {"1 inputs"});
+  testing::expect_op_error("matmul", {random_tensor({2, 3}, 1), random_tensor({4, 5}, 2)}, {},
+                           ErrorKind::kValue, {"(2, 3)", "(4, 5)", "K=3", "K=4"});
+  testing::expect_op_error("matmul", {random_tensor({3, 2}, 1), random_tensor({3, 5}, 2)},
+                           transposes(false, false), ErrorKind::kValue, {"(3, 2)"});
+  testing::expect_op_error("matmul", {random_tensor({3}, 1), random_tensor({3, 5}, 2)}, {},
+                           ErrorKind::kValue, {"(3,)", "rank"});
+  testing::expect_op_error("matmul", {random_tensor({2, 2, 3}, 1), random_tensor({3, 3, 5}, 2)}, {},
+                           ErrorKind::kValue, {"(2, 2, 3)", "(3, 3, 5)", "broadcast"});
+  testing::expect_op_error(
+      "matmul", {random_tensor({2, 3}, 1, -5, 5, DType::kInt32), random_tensor({3, 5}, 2)}, {},
+      ErrorKind::kType, {"int32"});
+  testing::expect_op_error(
+      "matmul", {random_tensor({2, 3}, 1), random_tensor({3, 5}, 2), random_tensor({3}, 3)}, {},
+      ErrorKind::kValue, {"bias", "(3,)", "(5,)"});
+  testing::expect_op_error("matmul", {random_tensor({2, 3}, 1)}, {}, ErrorKind::kValue,
+                           {"1 inputs"});
 }
 
 }  // namespace

@@ -48,18 +48,6 @@ void check(const std::string& op, const std::vector<Tensor>& in, const Attrs& at
 }
 
 // Errors carry the expected kind and name the op and the shapes.
-template <typename Fn>
-void expect_error(ErrorKind kind, Fn&& fn, std::initializer_list<const char*> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    for (const char* p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
 TEST(Movement, ReshapeBroadcastCopy) {
   const Tensor x = random_tensor({37, 6, 5}, 1, -3, 3);
   for (const Ints& shape : {Ints{222, 5}, Ints{-1}, Ints{5, -1, 37}, Ints{1110, 1}}) {
@@ -152,84 +140,91 @@ TEST(Movement, ConcatAndPad) {
 TEST(Movement, BadInputsNameOpShapesAndExpectation) {
   const Tensor x = random_tensor({2, 3}, 1);
   const Tensor i = cast_to(x, "int32");
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("reshape", {x}, {{"shape", Ints{4, 2}}});
-               },
-               {"reshape", "(2, 3)", "[4, 2]", "same number of elements"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("reshape", {x}, {{"shape", Ints{-1, -1}}});
-               },
-               {"reshape", "more than one -1"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("reshape", {x}, {{"shape", Ints{-1, 4}}});
-               },
-               {"reshape", "(2, 3)", "[-1, 4]"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("reshape", {random_tensor({0, 2}, 1)}, {{"shape", Ints{-1, 0}}});
-               },
-               {"reshape", "(0, 2)"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("broadcast_to", {x}, {{"shape", Ints{2, 4}}});
-               },
-               {"broadcast_to", "(2, 3)", "(2, 4)"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("broadcast_to", {x}, {{"shape", Ints{3}}});
-               },
-               {"broadcast_to", "(2, 3)", "(3,)"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("transpose", {x}, {{"perm", Ints{0, 0}}});
-               },
-               {"transpose", "(2, 3)", "permutation"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("transpose", {x}, {{"perm", Ints{0}}});
-               },
-               {"transpose", "(2, 3)", "expected 2"});
-  expect_error(ErrorKind::kIndex,
-               [&] {
-                 run_op("transpose", {x}, {{"perm", Ints{0, 2}}});
-               },
-               {"transpose", "(2, 3)", "axis 2"});
-  expect_error(ErrorKind::kValue, [&] { run_op("slice", {x}, slice_attrs({1}, {0}, {4})); },
-               {"slice", "(2, 3)", "stop 4", "<= 3"});
-  expect_error(ErrorKind::kValue, [&] { run_op("slice", {x}, slice_attrs({1}, {0}, {2}, {0})); },
-               {"slice", "step 0"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("slice", {x}, slice_attrs({1, 0}, {0}, {2}));
-               },
-               {"slice", "different lengths"});
-  expect_error(ErrorKind::kIndex, [&] { run_op("slice", {x}, slice_attrs({2}, {0}, {1})); },
-               {"slice", "(2, 3)", "axis 2"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("concat", {x, random_tensor({3, 3}, 1)}, {{"axis", int64_t{1}}});
-               },
-               {"concat", "(2, 3)", "(3, 3)", "axis 1"});
-  expect_error(ErrorKind::kType, [&] { run_op("concat", {x, i}); }, {"concat", "float32", "int32"});
-  expect_error(ErrorKind::kValue, [&] { run_op("concat", {random_tensor({}, 1)}); },
-               {"concat", "0-d"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("pad", {x}, {{"pads", Ints{1, 1}}});
-               },
-               {"pad", "(2, 3)", "expected 4"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("pad", {x}, {{"pads", Ints{0, 0, -1, 0}}});
-               },
-               {"pad", ">= 0"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("reshape", {x}, {{"shape", Ints{4, 2}}});
+                        },
+                        {"reshape", "(2, 3)", "[4, 2]", "same number of elements"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("reshape", {x}, {{"shape", Ints{-1, -1}}});
+                        },
+                        {"reshape", "more than one -1"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("reshape", {x}, {{"shape", Ints{-1, 4}}});
+                        },
+                        {"reshape", "(2, 3)", "[-1, 4]"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("reshape", {random_tensor({0, 2}, 1)}, {{"shape", Ints{-1, 0}}});
+                        },
+                        {"reshape", "(0, 2)"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("broadcast_to", {x}, {{"shape", Ints{2, 4}}});
+                        },
+                        {"broadcast_to", "(2, 3)", "(2, 4)"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("broadcast_to", {x}, {{"shape", Ints{3}}});
+                        },
+                        {"broadcast_to", "(2, 3)", "(3,)"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("transpose", {x}, {{"perm", Ints{0, 0}}});
+                        },
+                        {"transpose", "(2, 3)", "permutation"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("transpose", {x}, {{"perm", Ints{0}}});
+                        },
+                        {"transpose", "(2, 3)", "expected 2"});
+  testing::expect_error(ErrorKind::kIndex,
+                        [&] {
+                          run_op("transpose", {x}, {{"perm", Ints{0, 2}}});
+                        },
+                        {"transpose", "(2, 3)", "axis 2"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] { run_op("slice", {x}, slice_attrs({1}, {0}, {4})); },
+                        {"slice", "(2, 3)", "stop 4", "<= 3"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] { run_op("slice", {x}, slice_attrs({1}, {0}, {2}, {0})); },
+                        {"slice", "step 0"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("slice", {x}, slice_attrs({1, 0}, {0}, {2}));
+                        },
+                        {"slice", "different lengths"});
+  testing::expect_error(ErrorKind::kIndex,
+                        [&] { run_op("slice", {x}, slice_attrs({2}, {0}, {1})); },
+                        {"slice", "(2, 3)", "axis 2"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("concat", {x, random_tensor({3, 3}, 1)}, {{"axis", int64_t{1}}});
+                        },
+                        {"concat", "(2, 3)", "(3, 3)", "axis 1"});
+  testing::expect_error(ErrorKind::kType,
+                        [&] {
+                          run_op("concat", {x, i});
+                        },
+                        {"concat", "float32", "int32"});
+  testing::expect_error(ErrorKind::kValue, [&] { run_op("concat", {random_tensor({}, 1)}); },
+                        {"concat", "0-d"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("pad", {x}, {{"pads", Ints{1, 1}}});
+                        },
+                        {"pad", "(2, 3)", "expected 4"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("pad", {x}, {{"pads", Ints{0, 0, -1, 0}}});
+                        },
+                        {"pad", ">= 0"});
   Attrs b = slice_attrs({0}, {0}, {1});
   b.set("shape", Ints{2, 3});
-  expect_error(ErrorKind::kValue, [&] { run_op("slice_backward", {x}, b); },
-               {"slice_backward", "(2, 3)", "expected (1, 3)"});
+  testing::expect_error(ErrorKind::kValue, [&] { run_op("slice_backward", {x}, b); },
+                        {"slice_backward", "(2, 3)", "expected (1, 3)"});
 }
 
 // Sizes far past any real model, as a hostile model file may hold, give
@@ -238,44 +233,45 @@ TEST(Movement, HugeSizesAreValueErrorsNotOverflows) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kBig = int64_t{1} << 62;
   const TensorMeta x{DType::kFloat32, {2, 3}}, empty{DType::kFloat32, {0}};
   using testing::infer;
-  expect_error(
+  testing::expect_error(
       ErrorKind::kValue,
       [&] {
         infer("reshape", {empty}, {{"shape", Ints{1 << 30, int64_t{1} << 40, 0}}});
       },
       {"reshape", "the product of the known dimensions overflows", "1073741824 * 1099511627776"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 infer("reshape", {x}, {{"shape", Ints{-1, kBig, 4}}});
-               },
-               {"reshape", "overflows", "4611686018427387904 * 4"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 infer("pad", {x}, {{"pads", Ints{kMax, 1, 0, 0}}});
-               },
-               {"pad", "the padding of an axis overflows", "9223372036854775807 + 1"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 infer("pad", {x}, {{"pads", Ints{0, 0, kMax - 1, 0}}});
-               },
-               {"pad", "a padded size overflows", "3 + 9223372036854775806"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          infer("reshape", {x}, {{"shape", Ints{-1, kBig, 4}}});
+                        },
+                        {"reshape", "overflows", "4611686018427387904 * 4"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          infer("pad", {x}, {{"pads", Ints{kMax, 1, 0, 0}}});
+                        },
+                        {"pad", "the padding of an axis overflows", "9223372036854775807 + 1"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          infer("pad", {x}, {{"pads", Ints{0, 0, kMax - 1, 0}}});
+                        },
+                        {"pad", "a padded size overflows", "3 + 9223372036854775806"});
   const TensorMeta tall{DType::kFloat32, {kBig, 1}};
-  expect_error(
+  testing::expect_error(
       ErrorKind::kValue,
       [&] {
         infer("concat", {tall, tall});
       },
       {"concat", "the concatenated size overflows", "4611686018427387904 + 4611686018427387904"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 infer("broadcast_to", {x}, {{"shape", Ints{int64_t{1} << 32, 1 << 30, 2, 3}}});
-               },
-               {"broadcast_to", "output 0 would have shape (4294967296, 1073741824, 2, 3)",
-                "product fits in int64"});
+  testing::expect_error(
+      ErrorKind::kValue,
+      [&] {
+        infer("broadcast_to", {x}, {{"shape", Ints{int64_t{1} << 32, 1 << 30, 2, 3}}});
+      },
+      {"broadcast_to", "output 0 would have shape (4294967296, 1073741824, 2, 3)",
+       "product fits in int64"});
   Attrs b = slice_attrs({0}, {0}, {1});
   b.set("shape", Ints{2, -kBig});
-  expect_error(ErrorKind::kValue, [&] { infer("slice_backward", {x}, b); },
-               {"slice_backward", "(2, -4611686018427387904)", "sizes >= 0"});
+  testing::expect_error(ErrorKind::kValue, [&] { infer("slice_backward", {x}, b); },
+                        {"slice_backward", "(2, -4611686018427387904)", "sizes >= 0"});
 }
 
 // A step past the slice's span takes its first element only, even at the

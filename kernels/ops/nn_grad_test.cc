@@ -3,9 +3,9 @@
 // directions v_i, the rule's sum_i <grad_i, v_i> must match the central
 // difference (L(x + h v) - L(x - h v)) / 2h. The rules run on a small eager
 // GradContext that executes emitted ops on the CPU backend.
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "kernels/core/error.h"
 #include "kernels/op_def.h"
@@ -137,10 +137,12 @@ TEST(NnGrad, Conv2d) {
 // The fused forms: relu masks dy; a matmul bias sums dy over rows.
 TEST(NnGrad, FusedBiasAndRelu) {
   if (!has_op("sum") || !has_op("relu_grad")) GTEST_SKIP() << "needs the reduce ops";
-  check_grad("conv2d",
-             {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
-             {{"relu", true}}, {0, 1, 2}, 1e-3);
-  check_grad("matmul", {random_tensor({2, 3, 4}, 4), random_tensor({5, 4}, 5), random_tensor({5}, 6)},
+  check_grad(
+      "conv2d",
+      {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
+      {{"relu", true}}, {0, 1, 2}, 1e-3);
+  check_grad("matmul",
+             {random_tensor({2, 3, 4}, 4), random_tensor({5, 4}, 5), random_tensor({5}, 6)},
              {{"transpose_b", true}, {"relu", true}}, {0, 1, 2}, 1e-3);
   check_grad("matmul", {random_tensor({3, 4}, 7), random_tensor({4, 2}, 8), random_tensor({2}, 9)},
              {}, {0, 1, 2});

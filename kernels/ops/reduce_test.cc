@@ -24,18 +24,6 @@ Attrs axes_attrs(const Ints& axes, bool keepdims = false) {
 Tensor to_int(const Tensor& x) { return run_op("cast", {x}, {{"dtype", std::string("int32")}})[0]; }
 
 // Errors name the op and the input shape and carry the expected kind.
-template <typename Fn>
-void expect_error(ErrorKind kind, Fn&& fn, std::initializer_list<const char*> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    for (const char* p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
 TEST(Reduce, CpuMatchesReferenceOverAxesAndShapes) {
   const std::vector<std::pair<Shape, std::vector<Ints>>> cases = {
       {{64, 256}, {{}, {0}, {1}, {-1}}},
@@ -152,33 +140,33 @@ TEST(Reduce, HandCheckedValues) {
 
 TEST(Reduce, BadInputsNameOpShapeAndExpectation) {
   const Tensor x = random_tensor({2, 3}, 1);
-  expect_error(ErrorKind::kIndex, [&] { run_op("sum", {x}, axes_attrs({2})); },
-               {"sum", "(2, 3)", "axis 2"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("max", {x}, axes_attrs({1, -1}));
-               },
-               {"max", "(2, 3)", "distinct"});
-  expect_error(ErrorKind::kType, [&] { run_op("mean", {to_int(x)}); },
-               {"mean", "int32", "float32"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("max", {random_tensor({0, 3}, 1)}, axes_attrs({0}));
-               },
-               {"max", "(0, 3)", "non-empty"});
-  expect_error(ErrorKind::kValue,
-               [&] {
-                 run_op("argmin", {random_tensor({2, 0}, 1)}, {{"axis", int64_t{1}}});
-               },
-               {"argmin", "(2, 0)"});
-  expect_error(ErrorKind::kValue, [&] { run_op("argmax", {x}); }, {"argmax", "axis"});
-  expect_error(ErrorKind::kType,
-               [&] {
-                 run_op("sum", {x}, {{"axes", int64_t{1}}});
-               },
-               {"sum", "axes"});
+  testing::expect_error(ErrorKind::kIndex, [&] { run_op("sum", {x}, axes_attrs({2})); },
+                        {"sum", "(2, 3)", "axis 2"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("max", {x}, axes_attrs({1, -1}));
+                        },
+                        {"max", "(2, 3)", "distinct"});
+  testing::expect_error(ErrorKind::kType, [&] { run_op("mean", {to_int(x)}); },
+                        {"mean", "int32", "float32"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("max", {random_tensor({0, 3}, 1)}, axes_attrs({0}));
+                        },
+                        {"max", "(0, 3)", "non-empty"});
+  testing::expect_error(ErrorKind::kValue,
+                        [&] {
+                          run_op("argmin", {random_tensor({2, 0}, 1)}, {{"axis", int64_t{1}}});
+                        },
+                        {"argmin", "(2, 0)"});
+  testing::expect_error(ErrorKind::kValue, [&] { run_op("argmax", {x}); }, {"argmax", "axis"});
+  testing::expect_error(ErrorKind::kType,
+                        [&] {
+                          run_op("sum", {x}, {{"axes", int64_t{1}}});
+                        },
+                        {"sum", "axes"});
   const Tensor b = run_op("cast", {x}, {{"dtype", std::string("bool")}})[0];
-  expect_error(ErrorKind::kType, [&] { run_op("sum", {b}); }, {"sum", "bool"});
+  testing::expect_error(ErrorKind::kType, [&] { run_op("sum", {b}); }, {"sum", "bool"});
 }
 
 }  // namespace

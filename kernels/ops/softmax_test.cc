@@ -39,26 +39,13 @@ TEST(Softmax, LargeInputsDoNotOverflow) {
   EXPECT_NEAR(ly.data<float>()[0], -2.40760596f, 1e-5);
 }
 
-void expect_error(const std::string& op, const std::vector<Tensor>& in, const Attrs& attrs,
-                  ErrorKind kind, std::initializer_list<const char*> needles) {
-  try {
-    run_op(op, in, attrs);
-    ADD_FAILURE() << op << " accepted bad inputs";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(op), std::string::npos) << msg;
-    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
-  }
-}
-
 TEST(Softmax, BadInputsNameOpShapesAndExpectation) {
-  expect_error("softmax", {random_tensor({2, 3}, 1)}, {{"axis", int64_t{2}}}, ErrorKind::kIndex,
-               {});
-  expect_error("softmax_backward", {random_tensor({2, 3}, 1), random_tensor({3, 2}, 2)}, {},
-               ErrorKind::kValue, {"(2, 3)", "(3, 2)"});
-  expect_error("log_softmax", {random_tensor({2, 3}, 1, -3, 3, DType::kInt32)}, {},
-               ErrorKind::kType, {"int32"});
+  testing::expect_op_error("softmax", {random_tensor({2, 3}, 1)}, {{"axis", int64_t{2}}},
+                           ErrorKind::kIndex, {});
+  testing::expect_op_error("softmax_backward", {random_tensor({2, 3}, 1), random_tensor({3, 2}, 2)},
+                           {}, ErrorKind::kValue, {"(2, 3)", "(3, 2)"});
+  testing::expect_op_error("log_softmax", {random_tensor({2, 3}, 1, -3, 3, DType::kInt32)}, {},
+                           ErrorKind::kType, {"int32"});
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "kernels/testing/op_runner.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace kiln {
 namespace testing {
@@ -38,9 +38,12 @@ Tensor random_tensor(const Shape& shape, uint64_t seed, float lo, float hi, DTyp
   std::uniform_real_distribution<float> dist(lo, hi);
   for (int64_t i = 0; i < t.numel(); ++i) {
     const float v = dist(rng);
-    if (dtype == DType::kFloat32) t.data<float>()[i] = v;
-    else if (dtype == DType::kInt32) t.data<int32_t>()[i] = static_cast<int32_t>(std::floor(v));
-    else if (dtype == DType::kBool) t.data<bool>()[i] = v > (lo + hi) / 2;
+    if (dtype == DType::kFloat32)
+      t.data<float>()[i] = v;
+    else if (dtype == DType::kInt32)
+      t.data<int32_t>()[i] = static_cast<int32_t>(std::floor(v));
+    else if (dtype == DType::kBool)
+      t.data<bool>()[i] = v > (lo + hi) / 2;
   }
   return t;
 }
@@ -94,6 +97,19 @@ void expect_cpu_matches_reference(const std::string& op, const std::vector<Tenso
     EXPECT_TRUE(all_close(cpu[i], ref[i], rtol, atol))
         << op << " output " << i << ": cpu differs from reference (closeness "
         << closeness(cpu[i], ref[i], rtol, atol) << ") with attrs {" << attrs.str() << "}";
+  }
+}
+
+void expect_op_error(const std::string& op, const std::vector<Tensor>& inputs, const Attrs& attrs,
+                     ErrorKind kind, std::initializer_list<const char*> needles) {
+  try {
+    run_op(op, inputs, attrs);
+    ADD_FAILURE() << op << " accepted bad inputs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(op), std::string::npos) << msg;
+    for (const char* n : needles) EXPECT_NE(msg.find(n), std::string::npos) << msg;
   }
 }
 

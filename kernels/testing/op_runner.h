@@ -3,10 +3,14 @@
 // for kernel tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
+#include "kernels/core/error.h"
 #include "kernels/op_def.h"
 
 namespace kiln {
@@ -32,8 +36,26 @@ bool all_close(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol
 
 // Runs the op on both backends and expects equal outputs.
 void expect_cpu_matches_reference(const std::string& op, const std::vector<Tensor>& inputs,
-                                  const Attrs& attrs = {}, double rtol = 1e-5,
-                                  double atol = 1e-6);
+                                  const Attrs& attrs = {}, double rtol = 1e-5, double atol = 1e-6);
+
+// Expects run_op(op, inputs, attrs) to throw kiln::Error of `kind` whose
+// message names the op and contains every one of `needles`.
+void expect_op_error(const std::string& op, const std::vector<Tensor>& inputs, const Attrs& attrs,
+                     ErrorKind kind, std::initializer_list<const char*> needles);
+
+// Expects fn() to throw kiln::Error of `kind` whose message contains every
+// one of `needles`.
+template <typename Fn>
+void expect_error(ErrorKind kind, Fn&& fn, std::initializer_list<const char*> needles) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    for (const char* n : needles)
+      EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace testing
 }  // namespace kiln
