@@ -6,9 +6,12 @@ namespace kiln {
 namespace graph {
 namespace {
 
-// The axis a producer's bias runs along: conv2d's channels, matmul's columns.
+// The axis a producer's bias runs along: conv2d's channels (axis 1 in NCHW,
+// the last in NHWC), matmul's columns.
 int bias_axis(const Node& producer, const TensorMeta& out) {
-  return producer.op.name() == "conv2d" ? 1 : out.shape.rank() - 1;
+  const bool nchw_conv =
+      producer.op.name() == "conv2d" && producer.op.attrs.get_string("format") == "NCHW";
+  return nchw_conv ? 1 : out.shape.rank() - 1;
 }
 
 bool fusable_producer(const Graph& g, const Uses& uses, ValueId y, int reader) {
@@ -77,8 +80,8 @@ void apply(Graph& g, const Match& m, NameSet& names) {
     const Tensor old = has_bias ? constant_data(g, p.inputs[2]) : Tensor();
     Tensor bias = Tensor::empty({channels}, DType::kFloat32);
     for (int64_t i = 0; i < channels; ++i)
-      bias.data<float>()[i] = (has_bias ? old.data<float>()[i] : 0.0f) +
-                              c.data<float>()[c.numel() == 1 ? 0 : i];
+      bias.data<float>()[i] =
+          (has_bias ? old.data<float>()[i] : 0.0f) + c.data<float>()[c.numel() == 1 ? 0 : i];
     const ValueId b = g.add_constant(names.make(p.op.name() + "_fused_bias"), std::move(bias));
     g.mutable_nodes()[m.producer].inputs = {p.inputs[0], p.inputs[1], b};
   }
@@ -91,8 +94,7 @@ bool BiasActivationFusion::run(Graph& g) {
   bool changed = false;
   // Each round's matches touch disjoint nodes (a producer's output has one
   // reader); a chain's next link matches in the next round.
-  for (std::vector<Match> matches = find_matches(g); !matches.empty();
-       matches = find_matches(g)) {
+  for (std::vector<Match> matches = find_matches(g); !matches.empty(); matches = find_matches(g)) {
     NameSet names(g);
     std::vector<bool> erase(g.nodes().size(), false);
     for (const Match& m : matches) {

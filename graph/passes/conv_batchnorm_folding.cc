@@ -31,7 +31,10 @@ std::vector<Match> find_matches(const Graph& g) {
     const Value& y = g.value(bn.inputs[0]);
     if (y.kind != ValueKind::kIntermediate || !uses.only_used_by(y.id, n)) continue;
     const Node& conv = nodes[y.producer];
-    if (conv.op.name() != "conv2d" || conv.op.attrs.get_bool("relu")) continue;
+    // batch_norm normalises axis 1: the channels of an NCHW conv only.
+    if (conv.op.name() != "conv2d" || conv.op.attrs.get_bool("relu") ||
+        conv.op.attrs.get_string("format") != "NCHW")
+      continue;
     bool weights_constant = true;
     for (size_t i = 1; i < conv.inputs.size(); ++i)
       weights_constant &= float_constant(g, conv.inputs[i]);
@@ -59,10 +62,10 @@ void fold(Graph& g, const Match& m, NameSet& names) {
         static_cast<float>((bias - mean.data<float>()[o]) * s + beta.data<float>()[o]);
   }
   const std::string base = g.value(conv.inputs[1]).name;  // a copy: add_constant grows the table
-  const ValueId w_id = g.add_constant(names.make(base.empty() ? "conv_bn_weight" : base + "_bn"),
-                                      std::move(w2));
-  const ValueId b_id = g.add_constant(names.make(base.empty() ? "conv_bn_bias" : base + "_bn_bias"),
-                                      std::move(b2));
+  const ValueId w_id =
+      g.add_constant(names.make(base.empty() ? "conv_bn_weight" : base + "_bn"), std::move(w2));
+  const ValueId b_id =
+      g.add_constant(names.make(base.empty() ? "conv_bn_bias" : base + "_bn_bias"), std::move(b2));
   g.mutable_nodes()[m.conv].inputs = {conv.inputs[0], w_id, b_id};
   replace_uses(g, bn.outputs[0], conv.outputs[0]);
 }

@@ -1,17 +1,23 @@
 // CPU conv2d and its backward ops on oneDNN. Each kernel builds its primitive
-// once at prepare. Mostly the primitive picks its own layouts
-// (format_tag::any: on this AVX-512 machine oneDNN 2.6 takes brgconv with
-// NHWC activations and blocked weights, or nChw16c) and the kernel reorders
-// NCHW activations and OIHW weights in and out through buffers it owns;
-// weights change every training step, so they are reordered per run unless
-// they are a graph constant (KernelArgs::constant_inputs), which is
-// reordered once. Where
-// plain layouts measured faster (use_blocked_layout) the primitive works on
-// kiln's tensors directly.
+// once at prepare.
+//
+// NHWC activations (format="NHWC", what the CPU lowering gives inference
+// graphs) are what oneDNN 2.6's brgconv works on directly on this AVX-512
+// machine: the kernel binds kiln's tensors as they are and only the weights
+// take the layout the primitive picks (format_tag::any).
+//
+// NCHW activations (eager code, training graphs): the primitive mostly picks
+// its own layouts (NHWC or nChw16c) and the kernel reorders activations in
+// and out through buffers it owns. Where plain layouts measured faster
+// (use_blocked_layout) the primitive works on kiln's tensors directly.
+//
+// Weights change every training step, so they are reordered per run unless
+// they are a graph constant (KernelArgs::constant_inputs): then once.
+#include "kernels/ops/conv2d.h"
+
 #include <cstring>
 
 #include "kernels/cpu/dnnl_util.h"
-#include "kernels/ops/conv2d.h"
 
 namespace kiln {
 namespace {
@@ -39,26 +45,29 @@ bool use_blocked_layout(const Conv2dGeometry& g, ConvPass pass) {
 
 struct ConvDescs {
   DnnlDims src, wei, dst, strides, dilates, pad_l, pad_r;
-  memory::desc user_src, user_wei, user_dst;  // kiln's plain layouts
-  bool blocked;
+  memory::desc user_src, user_wei, user_dst;  // kiln's layouts
+  bool any_activations, any_weights;          // let the primitive choose
 
   ConvDescs(const Conv2dGeometry& g, ConvPass pass) {
     src = {g.n, g.c, g.h, g.w};
     dst = {g.n, g.o, g.oh, g.ow};
-    if (g.groups == 1) wei = {g.o, g.c, g.kh, g.kw};
-    else wei = {g.groups, g.o / g.groups, g.c / g.groups, g.kh, g.kw};
+    if (g.groups == 1)
+      wei = {g.o, g.c, g.kh, g.kw};
+    else
+      wei = {g.groups, g.o / g.groups, g.c / g.groups, g.kh, g.kw};
     strides = {g.stride[0], g.stride[1]};
     dilates = {g.dilation[0] - 1, g.dilation[1] - 1};  // oneDNN counts the gaps
     pad_l = {g.padding[0], g.padding[1]};
     pad_r = pad_l;  // oneDNN floors (in + l + r - span) / stride, as infer does
-    user_src = cpu::plain_md(src);
+    user_src = cpu::activation_md(g.layout, g.input_dims());
     user_wei = cpu::plain_md(wei);
-    user_dst = cpu::plain_md(dst);
-    blocked = use_blocked_layout(g, pass);
+    user_dst = cpu::activation_md(g.layout, g.output_dims());
+    any_activations = g.layout == Layout::kNCHW && use_blocked_layout(g, pass);
+    any_weights = g.layout == Layout::kNHWC || any_activations;
   }
-  memory::desc src_md() const { return blocked ? cpu::any_md(src) : user_src; }
-  memory::desc wei_md() const { return blocked ? cpu::any_md(wei) : user_wei; }
-  memory::desc dst_md() const { return blocked ? cpu::any_md(dst) : user_dst; }
+  memory::desc src_md() const { return any_activations ? cpu::any_md(src) : user_src; }
+  memory::desc wei_md() const { return any_weights ? cpu::any_md(wei) : user_wei; }
+  memory::desc dst_md() const { return any_activations ? cpu::any_md(dst) : user_dst; }
 
   // relu: a fused max(y, 0) as an eltwise post-op (inference only).
   dnnl::convolution_forward::primitive_desc forward_pd(prop_kind prop, const memory::desc& bias,
@@ -160,9 +169,9 @@ class Conv2dBackwardWeightKernel final : public Kernel {
     zero_bytes_ = 0;
     const ConvDescs d(g, ConvPass::kBackwardWeight);
     const auto hint = d.forward_pd(prop_kind::forward_training, memory::desc());
-    const dnnl::convolution_backward_weights::desc desc(algorithm::convolution_direct,
-                                                        d.src_md(), d.wei_md(), d.dst_md(),
-                                                        d.strides, d.dilates, d.pad_l, d.pad_r);
+    const dnnl::convolution_backward_weights::desc desc(algorithm::convolution_direct, d.src_md(),
+                                                        d.wei_md(), d.dst_md(), d.strides,
+                                                        d.dilates, d.pad_l, d.pad_r);
     const dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu::kernel_attr(),
                                                                 cpu::dnnl_engine(), hint);
     step_ = cpu::DnnlStep(dnnl::convolution_backward_weights(pd), pd);

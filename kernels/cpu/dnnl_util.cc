@@ -32,6 +32,12 @@ dnnl::memory::desc strided_md(const DnnlDims& dims, const DnnlDims& strides) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
 }
 
+dnnl::memory::desc activation_md(Layout layout, const Nchw& d) {
+  return dnnl::memory::desc(
+      {d.n, d.c, d.h, d.w}, dnnl::memory::data_type::f32,
+      layout == Layout::kNCHW ? dnnl::memory::format_tag::nchw : dnnl::memory::format_tag::nhwc);
+}
+
 dnnl::memory::desc any_md(const DnnlDims& dims) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
 }
@@ -54,8 +60,7 @@ ScratchBuffer::ScratchBuffer(size_t nbytes) {
   if (nbytes > 0) storage_ = Storage::allocate(nbytes);
 }
 
-DnnlStep::DnnlStep(const dnnl::primitive& prim, const dnnl::primitive_desc_base& pd)
-    : prim_(prim) {
+DnnlStep::DnnlStep(const dnnl::primitive& prim, const dnnl::primitive_desc_base& pd) : prim_(prim) {
   const dnnl::memory::desc md = pd.scratchpad_desc();
   if (md.get_size() > 0) {
     scratchpad_ = ScratchBuffer(md.get_size());
@@ -83,8 +88,8 @@ void DnnlStep::set(int slot, const void* data) {
 }
 
 void DnnlStep::execute() const {
-  const dnnl_status_t status = dnnl_primitive_execute(
-      prim_.get(), dnnl_stream().get(), static_cast<int>(args_.size()), args_.data());
+  const dnnl_status_t status = dnnl_primitive_execute(prim_.get(), dnnl_stream().get(),
+                                                      static_cast<int>(args_.size()), args_.data());
   KILN_CHECK(status == dnnl_success, kRuntime, "oneDNN failed to execute a ",
              dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(prim_.get_kind())),
              " primitive (status ", static_cast<int>(status), ")");

@@ -12,14 +12,14 @@
 
 #include <cstddef>
 #include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "kernels/core/error.h"
 #include "kernels/core/storage.h"
 #include "kernels/kernel.h"
+#include "kernels/ops/layout.h"
 
 namespace kiln {
 namespace cpu {
@@ -34,6 +34,8 @@ dnnl::memory::desc plain_md(const DnnlDims& dims);
 inline dnnl::memory::desc plain_md(const Shape& shape) { return plain_md(to_dnnl_dims(shape)); }
 // float32 with explicit strides (elements).
 dnnl::memory::desc strided_md(const DnnlDims& dims, const DnnlDims& strides);
+// float32, a packed 4-d activation in `layout` (oneDNN's dims stay NCHW).
+dnnl::memory::desc activation_md(Layout layout, const Nchw& d);
 // float32, layout left to the primitive.
 dnnl::memory::desc any_md(const DnnlDims& dims);
 

@@ -1,10 +1,10 @@
-// CPU pooling on oneDNN, in kiln's NCHW layout (oneDNN's jit pooling handles
-// plain layouts itself). max_pool2d_backward gets only x and dy through the
-// graph, so its kernel re-runs the forward primitive in training mode into
-// buffers it owns (pooled values and the argmax workspace) and feeds that
-// workspace to the backward primitive.
-#include "kernels/cpu/dnnl_util.h"
+// CPU pooling on oneDNN, on kiln's NCHW or NHWC tensors as they are (oneDNN's
+// jit pooling handles both plain layouts itself). max_pool2d_backward gets only x and dy through
+// the graph, so its kernel re-runs the forward primitive in training mode into buffers it owns
+// (pooled values and the argmax workspace) and feeds that workspace to the backward primitive.
 #include "kernels/ops/pool2d.h"
+
+#include "kernels/cpu/dnnl_util.h"
 
 namespace kiln {
 namespace {
@@ -18,7 +18,7 @@ using dnnl::prop_kind;
 
 struct PoolDescs {
   DnnlDims strides, kernel, pad_l, pad_r;
-  memory::desc src, dst;  // plain NCHW
+  memory::desc src, dst;  // kiln's layout
   algorithm alg;
 
   PoolDescs(const Pool2dGeometry& g, bool max) {
@@ -26,11 +26,11 @@ struct PoolDescs {
     kernel = {g.kernel[0], g.kernel[1]};
     pad_l = {g.padding[0], g.padding[1]};
     pad_r = pad_l;  // oneDNN floors the output size, as infer does
-    src = cpu::plain_md(g.input_shape());
-    dst = cpu::plain_md(g.output_shape());
-    alg = max ? algorithm::pooling_max
-              : g.count_include_pad ? algorithm::pooling_avg_include_padding
-                                    : algorithm::pooling_avg_exclude_padding;
+    src = cpu::activation_md(g.layout, g.input_dims());
+    dst = cpu::activation_md(g.layout, g.output_dims());
+    alg = max                   ? algorithm::pooling_max
+          : g.count_include_pad ? algorithm::pooling_avg_include_padding
+                                : algorithm::pooling_avg_exclude_padding;
   }
   pooling_forward::primitive_desc forward_pd(prop_kind prop) const {
     return {pooling_forward::desc(prop, alg, src, dst, strides, kernel, pad_l, pad_r),

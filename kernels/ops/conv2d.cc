@@ -31,15 +31,17 @@ Conv2dGeometry conv2d_geometry(const OpDef& op, const Attrs& attrs, const Shape&
   read_pair(op, attrs, "padding", 0, g.padding);
   read_pair(op, attrs, "dilation", 1, g.dilation);
   g.groups = attrs.get_int("groups");
+  g.layout = read_layout(op, attrs);
   const auto describe = [&] {
     return str_cat("input ", x.str(), " and weight ", w.str(), " with ", attrs.str());
   };
   KILN_CHECK(g.groups >= 1, kValue, op.name, ": groups is ", g.groups, "; expected >= 1");
-  KILN_CHECK(x.rank() == 4, kValue, op.name, ": input has shape ", x.str(),
-             "; expected a 4-d NCHW tensor");
+  KILN_CHECK(x.rank() == 4, kValue, op.name, ": input has shape ", x.str(), "; expected a 4-d ",
+             layout_name(g.layout), " tensor");
   KILN_CHECK(w.rank() == 4, kValue, op.name, ": weight has shape ", w.str(),
              "; expected a 4-d (out_channels, in_channels / groups, kh, kw) tensor");
-  g.n = x[0], g.c = x[1], g.h = x[2], g.w = x[3];
+  const Nchw d = nchw_of(g.layout, x);
+  g.n = d.n, g.c = d.c, g.h = d.h, g.w = d.w;
   g.o = w[0], g.kh = w[2], g.kw = w[3];
   KILN_CHECK(g.n >= 0 && g.c >= 1 && g.h >= 0 && g.w >= 0 && g.o >= 1 && g.kh >= 1 && g.kw >= 1,
              kValue, op.name, ": ", describe(),
@@ -73,13 +75,13 @@ void check_float_inputs(const OpDef& op, const std::vector<TensorMeta>& in) {
 
 std::vector<TensorMeta> infer_conv2d(const OpDef& op, const Attrs& attrs,
                                      const std::vector<TensorMeta>& in) {
-  KILN_CHECK(in.size() == 2 || in.size() == 3, kValue, op.name, ": got ", in.size(),
-             " inputs (", describe_inputs(in), "); expected x, weight and an optional bias");
+  KILN_CHECK(in.size() == 2 || in.size() == 3, kValue, op.name, ": got ", in.size(), " inputs (",
+             describe_inputs(in), "); expected x, weight and an optional bias");
   check_float_inputs(op, in);
   const Conv2dGeometry g = conv2d_geometry(op, attrs, in[0].shape, in[1].shape);
   if (in.size() == 3) {
-    KILN_CHECK(in[2].shape == Shape({g.o}), kValue, op.name, ": bias has shape ",
-               in[2].shape.str(), "; expected (", g.o, ",) for weight ", in[1].shape.str());
+    KILN_CHECK(in[2].shape == Shape({g.o}), kValue, op.name, ": bias has shape ", in[2].shape.str(),
+               "; expected (", g.o, ",) for weight ", in[1].shape.str());
   }
   return {{DType::kFloat32, g.output_shape()}};
 }
@@ -89,9 +91,9 @@ std::vector<TensorMeta> infer_conv2d_backward_data(const OpDef& op, const Attrs&
   check_float_inputs(op, in);
   const Shape x = shape_attr(op, attrs, "input_shape");
   const Conv2dGeometry g = conv2d_geometry(op, attrs, x, in[1].shape);
-  KILN_CHECK(in[0].shape == g.output_shape(), kValue, op.name, ": dy has shape ",
-             in[0].shape.str(), "; expected ", g.output_shape().str(), " for input_shape ",
-             x.str(), " and weight ", in[1].shape.str());
+  KILN_CHECK(in[0].shape == g.output_shape(), kValue, op.name, ": dy has shape ", in[0].shape.str(),
+             "; expected ", g.output_shape().str(), " for input_shape ", x.str(), " and weight ",
+             in[1].shape.str());
   return {{DType::kFloat32, x}};
 }
 
@@ -100,15 +102,15 @@ std::vector<TensorMeta> infer_conv2d_backward_weight(const OpDef& op, const Attr
   check_float_inputs(op, in);
   const Shape w = shape_attr(op, attrs, "weight_shape");
   const Conv2dGeometry g = conv2d_geometry(op, attrs, in[1].shape, w);
-  KILN_CHECK(in[0].shape == g.output_shape(), kValue, op.name, ": dy has shape ",
-             in[0].shape.str(), "; expected ", g.output_shape().str(), " for x ",
-             in[1].shape.str(), " and weight_shape ", w.str());
+  KILN_CHECK(in[0].shape == g.output_shape(), kValue, op.name, ": dy has shape ", in[0].shape.str(),
+             "; expected ", g.output_shape().str(), " for x ", in[1].shape.str(),
+             " and weight_shape ", w.str());
   return {{DType::kFloat32, w}};
 }
 
 Attrs conv_attrs(const Attrs& from) {
   Attrs a;
-  for (const char* name : {"stride", "padding", "dilation", "groups"})
+  for (const char* name : {"stride", "padding", "dilation", "groups", "format"})
     a.set(name, *from.find(name));
   return a;
 }
@@ -129,9 +131,12 @@ void grad_conv2d(GradContext& c) {
     a.set("weight_shape", w.shape().vec());
     set_grad(c, 1, call("conv2d_backward_weight", {dy, x}, a));
   }
-  if (c.num_inputs() == 3 && c.needs_input_grad(2))
-    set_grad(c, 2,
-             call("sum", {dy}, {{"axes", std::vector<int64_t>{0, 2, 3}}, {"keepdims", false}}));
+  if (c.num_inputs() == 3 && c.needs_input_grad(2)) {
+    const bool nchw = read_layout(get_op("conv2d"), c.attrs()) == Layout::kNCHW;
+    const std::vector<int64_t> not_channels =
+        nchw ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0, 1, 2};
+    set_grad(c, 2, call("sum", {dy}, {{"axes", not_channels}, {"keepdims", false}}));
+  }
 }
 
 }  // namespace
@@ -142,15 +147,22 @@ void define_conv2d_ops(OpTable& t) {
         .attr("stride", AttrType::kInts, std::vector<int64_t>{1, 1})
         .attr("padding", AttrType::kInts, std::vector<int64_t>{0, 0})
         .attr("dilation", AttrType::kInts, std::vector<int64_t>{1, 1})
-        .attr("groups", AttrType::kInt, int64_t{1});
+        .attr("groups", AttrType::kInt, int64_t{1})
+        .attr("format", AttrType::kString, std::string("NCHW"));
   };
-  with_conv_attrs(t.define("conv2d")).inputs(-1)
+  with_conv_attrs(t.define("conv2d"))
+      .inputs(-1)
       .attr("relu", AttrType::kBool, false)
-      .infer(infer_conv2d).grad(grad_conv2d);
-  with_conv_attrs(t.define("conv2d_backward_data")).inputs(2)
-      .attr("input_shape", AttrType::kInts).infer(infer_conv2d_backward_data);
-  with_conv_attrs(t.define("conv2d_backward_weight")).inputs(2)
-      .attr("weight_shape", AttrType::kInts).infer(infer_conv2d_backward_weight);
+      .infer(infer_conv2d)
+      .grad(grad_conv2d);
+  with_conv_attrs(t.define("conv2d_backward_data"))
+      .inputs(2)
+      .attr("input_shape", AttrType::kInts)
+      .infer(infer_conv2d_backward_data);
+  with_conv_attrs(t.define("conv2d_backward_weight"))
+      .inputs(2)
+      .attr("weight_shape", AttrType::kInts)
+      .infer(infer_conv2d_backward_weight);
 }
 
 }  // namespace kiln

@@ -1,14 +1,16 @@
-// conv2d (NCHW input, OIHW weight with groups, optional bias) and its two
+// conv2d (NCHW or NHWC input, OIHW weight with groups, optional bias) and its two
 // backward ops, which the gradient rule emits:
 //   conv2d(x, w[, b])                      -> y
 //   conv2d_backward_data(dy, w)   + input_shape  -> dx
 //   conv2d_backward_weight(dy, x) + weight_shape -> dw
-// All three take stride, padding, dilation (2 ints each) and groups.
+// All three take stride, padding, dilation (2 ints each), groups and format
+// (the activation layout, kernels/ops/layout.h).
 // conv2d also takes relu (bool, default false): y = max(conv + bias, 0), the
 // form graph::BiasActivationFusion produces (a oneDNN eltwise post-op on CPU).
 #pragma once
 
 #include "kernels/op_def.h"
+#include "kernels/ops/layout.h"
 
 namespace kiln {
 
@@ -18,9 +20,12 @@ struct Conv2dGeometry {
   int64_t n, c, h, w;  // input
   int64_t o, kh, kw;   // weight: (o, c / groups, kh, kw)
   int64_t oh, ow;      // output: (n, o, oh, ow)
-  Shape input_shape() const { return {n, c, h, w}; }
+  Layout layout = Layout::kNCHW;
+  Nchw input_dims() const { return {n, c, h, w}; }
+  Nchw output_dims() const { return {n, o, oh, ow}; }
+  Shape input_shape() const { return shape_of(layout, input_dims()); }
   Shape weight_shape() const { return {o, c / groups, kh, kw}; }
-  Shape output_shape() const { return {n, o, oh, ow}; }
+  Shape output_shape() const { return shape_of(layout, output_dims()); }
 };
 
 // Checks attrs and the input/weight shapes; errors name op, shapes and attrs.

@@ -10,9 +10,12 @@
 namespace kiln {
 namespace {
 
+using testing::all_close;
 using testing::expect_cpu_matches_reference;
 using testing::random_tensor;
 using testing::run_op;
+using testing::to_nchw;
+using testing::to_nhwc;
 
 struct Case {
   Shape x;
@@ -44,6 +47,50 @@ void check_case(const Case& c, uint64_t seed) {
   Attrs weight_attrs = attrs;
   weight_attrs.set("weight_shape", w_shape.vec());
   expect_cpu_matches_reference("conv2d_backward_weight", {dy, x}, weight_attrs, 1e-4, 1e-4);
+}
+
+// The case in NHWC (all three ops, bias and fused relu): cpu matches the
+// reference, and both equal the NCHW results transposed.
+void check_nhwc_case(const Case& c, uint64_t seed) {
+  SCOPED_TRACE(str_cat("NHWC: x ", c.x.str(), " o=", c.out_channels, " k=", c.kh, "x", c.kw, " ",
+                       conv_attrs(c).str()));
+  const Shape w_shape{c.out_channels, c.x[1] / c.groups, c.kh, c.kw};
+  const Tensor x = random_tensor(c.x, seed), w = random_tensor(w_shape, seed + 1);
+  const Tensor b = random_tensor({c.out_channels}, seed + 2);
+  const Tensor xt = to_nhwc(x);
+  const Attrs nchw = conv_attrs(c);
+  Attrs nhwc = nchw;
+  nhwc.set("format", std::string("NHWC"));
+  Attrs relu_nchw = nchw, relu_nhwc = nhwc;
+  relu_nchw.set("relu", true);
+  relu_nhwc.set("relu", true);
+  expect_cpu_matches_reference("conv2d", {xt, w, b}, relu_nhwc, 1e-4, 1e-5);
+  const Tensor y = run_op("conv2d", {x, w, b}, relu_nchw)[0];
+  EXPECT_TRUE(all_close(to_nchw(run_op("conv2d", {xt, w, b}, relu_nhwc)[0]), y, 1e-4, 1e-5));
+
+  const Tensor dy = random_tensor(y.shape(), seed + 3), dyt = to_nhwc(dy);
+  Attrs data_nchw = nchw, data_nhwc = nhwc;
+  data_nchw.set("input_shape", x.shape().vec());
+  data_nhwc.set("input_shape", xt.shape().vec());
+  expect_cpu_matches_reference("conv2d_backward_data", {dyt, w}, data_nhwc, 1e-4, 1e-5);
+  EXPECT_TRUE(all_close(to_nchw(run_op("conv2d_backward_data", {dyt, w}, data_nhwc)[0]),
+                        run_op("conv2d_backward_data", {dy, w}, data_nchw)[0], 1e-4, 1e-5));
+  Attrs weight_nchw = nchw, weight_nhwc = nhwc;
+  weight_nchw.set("weight_shape", w_shape.vec());
+  weight_nhwc.set("weight_shape", w_shape.vec());
+  expect_cpu_matches_reference("conv2d_backward_weight", {dyt, xt}, weight_nhwc, 1e-4, 1e-4);
+  EXPECT_TRUE(all_close(run_op("conv2d_backward_weight", {dyt, xt}, weight_nhwc)[0],
+                        run_op("conv2d_backward_weight", {dy, x}, weight_nchw)[0], 1e-4, 1e-4));
+}
+
+TEST(Conv2d, ChannelsLastMatchesReferenceAndNchw) {
+  check_nhwc_case({{2, 3, 8, 8}, 8, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1}, 31);
+  check_nhwc_case({{1, 4, 7, 9}, 6, 3, 2, {2, 3}, {0, 2}, {2, 1}, 1}, 32);
+  check_nhwc_case({{2, 17, 6, 6}, 19, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1}, 33);
+  check_nhwc_case({{1, 32, 8, 8}, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 32}, 34);  // depthwise
+  check_nhwc_case({{2, 24, 5, 5}, 16, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1}, 35);   // pointwise
+  check_nhwc_case({{1, 32, 7, 7}, 17, 1, 1, {2, 2}, {0, 0}, {1, 1}, 1}, 36);
+  check_nhwc_case({{3, 4, 8, 8}, 6, 3, 3, {2, 2}, {1, 1}, {1, 1}, 2}, 37);  // grouped
 }
 
 TEST(Conv2d, FewChannelsMatchReference) {
@@ -162,6 +209,11 @@ TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
                            ErrorKind::kValue, {"stride", "2 values"});
   testing::expect_op_error("conv2d", {x, w}, {{"stride", std::vector<int64_t>{0, 1}}},
                            ErrorKind::kValue, {"stride", ">= 1"});
+  testing::expect_op_error("conv2d", {x, w}, {{"format", std::string("nhwc")}}, ErrorKind::kValue,
+                           {"format", "'nhwc'", "'NCHW' or 'NHWC'"});
+  // NHWC reads channels from the last dim: 5 here, not the weight's 4.
+  testing::expect_op_error("conv2d", {x, w}, {{"format", std::string("NHWC")}}, ErrorKind::kValue,
+                           {"in_channels / groups = 5"});
   testing::expect_op_error("conv2d", {x}, {}, ErrorKind::kValue, {"1 inputs"});
   testing::expect_op_error("conv2d", {x, w, random_tensor({6}, 3), x}, {}, ErrorKind::kValue,
                            {"4 inputs"});

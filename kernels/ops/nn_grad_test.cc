@@ -141,6 +141,11 @@ TEST(NnGrad, FusedBiasAndRelu) {
       "conv2d",
       {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
       {{"relu", true}}, {0, 1, 2}, 1e-3);
+  // NHWC: the bias gradient sums over (n, h, w), the first three axes.
+  check_grad(
+      "conv2d",
+      {random_tensor({2, 5, 5, 3}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
+      {{"relu", true}, {"format", std::string("NHWC")}}, {0, 1, 2}, 1e-3);
   check_grad("matmul",
              {random_tensor({2, 3, 4}, 4), random_tensor({5, 4}, 5), random_tensor({5}, 6)},
              {{"transpose_b", true}, {"relu", true}}, {0, 1, 2}, 1e-3);
@@ -152,6 +157,9 @@ TEST(NnGrad, Pooling) {
   const std::vector<int64_t> k3{3, 3}, s2{2, 2}, p1{1, 1};
   const Tensor x = random_tensor({2, 3, 7, 6}, 1);
   check_grad("max_pool2d", {x}, {{"kernel", k3}, {"stride", s2}, {"padding", p1}}, {0}, 1e-3);
+  check_grad("max_pool2d", {x},
+             {{"kernel", k3}, {"stride", s2}, {"padding", p1}, {"format", std::string("NHWC")}},
+             {0}, 1e-3);
   for (bool include : {false, true})
     check_grad("avg_pool2d", {x},
                {{"kernel", k3}, {"stride", s2}, {"padding", p1}, {"count_include_pad", include}},

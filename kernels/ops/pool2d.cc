@@ -11,8 +11,8 @@ Pool2dGeometry pool2d_geometry(const OpDef& op, const Attrs& attrs, const Shape&
   const auto pair = [&](const char* name, int64_t min, int64_t* out) {
     std::vector<int64_t> v = attrs.get_ints(name);
     if (v.empty() && std::string(name) == "stride") v = attrs.get_ints("kernel");
-    KILN_CHECK(v.size() == 2 && v[0] >= min && v[1] >= min, kValue, op.name, ": attribute '",
-               name, "' is ", attr_value_str(v), "; expected 2 values >= ", min);
+    KILN_CHECK(v.size() == 2 && v[0] >= min && v[1] >= min, kValue, op.name, ": attribute '", name,
+               "' is ", attr_value_str(v), "; expected 2 values >= ", min);
     out[0] = v[0];
     out[1] = v[1];
   };
@@ -20,13 +20,15 @@ Pool2dGeometry pool2d_geometry(const OpDef& op, const Attrs& attrs, const Shape&
   pair("stride", 1, g.stride);
   pair("padding", 0, g.padding);
   if (attrs.has("count_include_pad")) g.count_include_pad = attrs.get_bool("count_include_pad");
+  g.layout = read_layout(op, attrs);
   KILN_CHECK(g.padding[0] < g.kernel[0] && g.padding[1] < g.kernel[1], kValue, op.name,
              ": padding ", attr_value_str(attrs.get_ints("padding")), " with kernel ",
              attr_value_str(attrs.get_ints("kernel")),
              "; expected padding < kernel so that every window holds an input element");
-  KILN_CHECK(x.rank() == 4, kValue, op.name, ": input has shape ", x.str(),
-             "; expected a 4-d NCHW tensor");
-  g.n = x[0], g.c = x[1], g.h = x[2], g.w = x[3];
+  KILN_CHECK(x.rank() == 4, kValue, op.name, ": input has shape ", x.str(), "; expected a 4-d ",
+             layout_name(g.layout), " tensor");
+  const Nchw d = nchw_of(g.layout, x);
+  g.n = d.n, g.c = d.c, g.h = d.h, g.w = d.w;
   KILN_CHECK(g.n >= 0 && g.c >= 0 && g.h >= 0 && g.w >= 0, kValue, op.name, ": input has shape ",
              x.str(), "; expected sizes >= 0");
   const int64_t in[2] = {g.h, g.w};
@@ -79,7 +81,7 @@ std::vector<TensorMeta> infer_avg_pool2d_backward(const OpDef& op, const Attrs& 
 
 Attrs pool_attrs(const Attrs& from, bool avg) {
   Attrs a;
-  for (const char* name : {"kernel", "stride", "padding"}) a.set(name, *from.find(name));
+  for (const char* name : {"kernel", "stride", "padding", "format"}) a.set(name, *from.find(name));
   if (avg) a.set("count_include_pad", from.get_bool("count_include_pad"));
   return a;
 }
@@ -105,14 +107,18 @@ void define_pool2d_ops(OpTable& t) {
     return b.kind(OpKind::kCompute)
         .attr("kernel", AttrType::kInts)
         .attr("stride", AttrType::kInts, std::vector<int64_t>{})
-        .attr("padding", AttrType::kInts, std::vector<int64_t>{0, 0});
+        .attr("padding", AttrType::kInts, std::vector<int64_t>{0, 0})
+        .attr("format", AttrType::kString, std::string("NCHW"));
   };
   with_pool_attrs(t.define("max_pool2d")).inputs(1).infer(infer_pool2d).grad(grad_max_pool2d);
-  with_pool_attrs(t.define("avg_pool2d")).inputs(1)
+  with_pool_attrs(t.define("avg_pool2d"))
+      .inputs(1)
       .attr("count_include_pad", AttrType::kBool, false)
-      .infer(infer_pool2d).grad(grad_avg_pool2d);
+      .infer(infer_pool2d)
+      .grad(grad_avg_pool2d);
   with_pool_attrs(t.define("max_pool2d_backward")).inputs(2).infer(infer_max_pool2d_backward);
-  with_pool_attrs(t.define("avg_pool2d_backward")).inputs(1)
+  with_pool_attrs(t.define("avg_pool2d_backward"))
+      .inputs(1)
       .attr("count_include_pad", AttrType::kBool, false)
       .attr("input_shape", AttrType::kInts)
       .infer(infer_avg_pool2d_backward);

@@ -1,4 +1,5 @@
-// 2-d pooling over NCHW tensors and the backward ops its gradients emit:
+// 2-d pooling over NCHW (or NHWC, attr format: kernels/ops/layout.h) tensors
+// and the backward ops its gradients emit:
 //   max_pool2d(x)               -> y     max_pool2d_backward(x, dy) -> dx
 //   avg_pool2d(x)               -> y     avg_pool2d_backward(dy)    -> dx (+ input_shape)
 // Attrs: kernel (2 ints), stride (2 ints; [] = kernel), padding (2 ints,
@@ -8,6 +9,7 @@
 #pragma once
 
 #include "kernels/op_def.h"
+#include "kernels/ops/layout.h"
 
 namespace kiln {
 
@@ -15,8 +17,11 @@ struct Pool2dGeometry {
   int64_t kernel[2], stride[2], padding[2];
   int64_t n, c, h, w, oh, ow;
   bool count_include_pad = false;  // avg only
-  Shape input_shape() const { return {n, c, h, w}; }
-  Shape output_shape() const { return {n, c, oh, ow}; }
+  Layout layout = Layout::kNCHW;
+  Nchw input_dims() const { return {n, c, h, w}; }
+  Nchw output_dims() const { return {n, c, oh, ow}; }
+  Shape input_shape() const { return shape_of(layout, input_dims()); }
+  Shape output_shape() const { return shape_of(layout, output_dims()); }
 };
 
 // Checks attrs and the input shape; errors name op, shape and attrs.

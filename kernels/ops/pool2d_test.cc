@@ -10,9 +10,12 @@
 namespace kiln {
 namespace {
 
+using testing::all_close;
 using testing::expect_cpu_matches_reference;
 using testing::random_tensor;
 using testing::run_op;
+using testing::to_nchw;
+using testing::to_nhwc;
 
 using Ints = std::vector<int64_t>;
 
@@ -36,6 +39,37 @@ void check_case(const Case& c, uint64_t seed) {
     avg.set("input_shape", c.x.vec());
     expect_cpu_matches_reference("avg_pool2d_backward", {dy}, avg);
   }
+}
+
+// The case in NHWC: cpu matches the reference, and both equal the NCHW
+// results transposed.
+void check_nhwc_case(const Case& c, uint64_t seed) {
+  Attrs nchw{{"kernel", c.kernel}, {"stride", c.stride}, {"padding", c.padding}};
+  SCOPED_TRACE(str_cat("NHWC: x ", c.x.str(), " ", nchw.str()));
+  Attrs nhwc = nchw;
+  nhwc.set("format", std::string("NHWC"));
+  const Tensor x = random_tensor(c.x, seed), xt = to_nhwc(x);
+  for (const char* op : {"max_pool2d", "avg_pool2d"}) {
+    expect_cpu_matches_reference(op, {xt}, nhwc);
+    EXPECT_TRUE(all_close(to_nchw(run_op(op, {xt}, nhwc)[0]), run_op(op, {x}, nchw)[0])) << op;
+  }
+  const Tensor y = run_op("max_pool2d", {x}, nchw)[0];
+  const Tensor dy = random_tensor(y.shape(), seed + 1), dyt = to_nhwc(dy);
+  expect_cpu_matches_reference("max_pool2d_backward", {xt, dyt}, nhwc);
+  EXPECT_TRUE(all_close(to_nchw(run_op("max_pool2d_backward", {xt, dyt}, nhwc)[0]),
+                        run_op("max_pool2d_backward", {x, dy}, nchw)[0]));
+  nchw.set("input_shape", x.shape().vec());
+  nhwc.set("input_shape", xt.shape().vec());
+  expect_cpu_matches_reference("avg_pool2d_backward", {dyt}, nhwc);
+  EXPECT_TRUE(all_close(to_nchw(run_op("avg_pool2d_backward", {dyt}, nhwc)[0]),
+                        run_op("avg_pool2d_backward", {dy}, nchw)[0]));
+}
+
+TEST(Pool2d, ChannelsLastMatchesReferenceAndNchw) {
+  check_nhwc_case({{2, 3, 8, 8}, {2, 2}, {2, 2}, {0, 0}}, 41);
+  check_nhwc_case({{1, 16, 9, 9}, {3, 3}, {2, 2}, {1, 1}}, 42);
+  check_nhwc_case({{3, 5, 6, 5}, {2, 3}, {3, 1}, {1, 2}}, 43);
+  check_nhwc_case({{2, 4, 5, 7}, {5, 7}, {1, 1}, {0, 0}}, 44);  // global pooling
 }
 
 TEST(Pool2d, CpuMatchesReference) {

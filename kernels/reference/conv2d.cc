@@ -1,10 +1,11 @@
 // Reference conv2d and its backward ops: direct loops from the definition,
 //   y[n,o,i,j] = b[o] + sum_{c,p,q} x[n, g*C/G + c, i*s - pad + p*d, j*s - pad + q*d] w[o,c,p,q]
 // (g = o's group), accumulated in double, then max(y, 0) when relu is set.
-// The backward ops scatter the same terms into dx or dw.
-#include <vector>
-
+// The backward ops scatter the same terms into dx or dw. Activations are
+// indexed through layout_offset, so NCHW and NHWC share every loop.
 #include "kernels/ops/conv2d.h"
+
+#include <vector>
 
 namespace kiln {
 namespace {
@@ -13,11 +14,12 @@ namespace {
 template <typename Fn>
 void for_each_term(const Conv2dGeometry& g, Fn&& fn) {
   const int64_t cg = g.c / g.groups, og = g.o / g.groups;
+  const Nchw xd = g.input_dims(), yd = g.output_dims();
   for (int64_t n = 0; n < g.n; ++n)
     for (int64_t o = 0; o < g.o; ++o)
       for (int64_t i = 0; i < g.oh; ++i)
         for (int64_t j = 0; j < g.ow; ++j) {
-          const int64_t y_idx = ((n * g.o + o) * g.oh + i) * g.ow + j;
+          const int64_t y_idx = layout_offset(g.layout, yd, n, o, i, j);
           for (int64_t c = 0; c < cg; ++c) {
             const int64_t xc = (o / og) * cg + c;
             for (int64_t p = 0; p < g.kh; ++p) {
@@ -26,7 +28,7 @@ void for_each_term(const Conv2dGeometry& g, Fn&& fn) {
               for (int64_t q = 0; q < g.kw; ++q) {
                 const int64_t w = j * g.stride[1] - g.padding[1] + q * g.dilation[1];
                 if (w < 0 || w >= g.w) continue;
-                fn(((n * g.c + xc) * g.h + h) * g.w + w, ((o * cg + c) * g.kh + p) * g.kw + q,
+                fn(layout_offset(g.layout, xd, n, xc, h, w), ((o * cg + c) * g.kh + p) * g.kw + q,
                    y_idx);
               }
             }
@@ -53,8 +55,9 @@ class RefConv2d final : public Kernel {
       acc[yi] += static_cast<double>(x[xi]) * w[wi];
     });
     if (has_bias_) {
-      const int64_t plane = g_.oh * g_.ow;
-      for (size_t i = 0; i < acc.size(); ++i) acc[i] += in[2].data<float>()[(i / plane) % g_.o];
+      // The channel of flat index i: NCHW (i / plane) % o, NHWC i % o.
+      const int64_t inner = g_.layout == Layout::kNCHW ? g_.oh * g_.ow : 1;
+      for (size_t i = 0; i < acc.size(); ++i) acc[i] += in[2].data<float>()[(i / inner) % g_.o];
     }
     if (relu_)
       for (double& v : acc) v = v > 0 ? v : 0.0;
@@ -67,8 +70,8 @@ class RefConv2d final : public Kernel {
 };
 
 void ref_conv2d_backward_data(const Attrs& attrs, const Tensor* in, Tensor* out) {
-  const Conv2dGeometry g = conv2d_geometry(get_op("conv2d_backward_data"), attrs, out[0].shape(),
-                                           in[1].shape());
+  const Conv2dGeometry g =
+      conv2d_geometry(get_op("conv2d_backward_data"), attrs, out[0].shape(), in[1].shape());
   std::vector<double> acc(out[0].numel(), 0.0);
   const float *dy = in[0].data<float>(), *w = in[1].data<float>();
   for_each_term(g, [&](int64_t xi, int64_t wi, int64_t yi) {
@@ -78,8 +81,8 @@ void ref_conv2d_backward_data(const Attrs& attrs, const Tensor* in, Tensor* out)
 }
 
 void ref_conv2d_backward_weight(const Attrs& attrs, const Tensor* in, Tensor* out) {
-  const Conv2dGeometry g = conv2d_geometry(get_op("conv2d_backward_weight"), attrs, in[1].shape(),
-                                           out[0].shape());
+  const Conv2dGeometry g =
+      conv2d_geometry(get_op("conv2d_backward_weight"), attrs, in[1].shape(), out[0].shape());
   std::vector<double> acc(out[0].numel(), 0.0);
   const float *dy = in[0].data<float>(), *x = in[1].data<float>();
   for_each_term(g, [&](int64_t xi, int64_t wi, int64_t yi) {

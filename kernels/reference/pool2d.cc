@@ -2,30 +2,34 @@
 // the input. Max keeps the first maximum in row-major window order (its
 // backward routes dy there); avg divides by the kernel area when
 // count_include_pad is set, else by the number of input elements in the window.
-#include <vector>
-
 #include "kernels/ops/pool2d.h"
+
+#include <vector>
 
 namespace kiln {
 namespace {
 
 // Calls fn(y_index, x_indices, count, area) per output element, where
-// x_indices lists the window's input elements in row-major order.
+// x_indices lists the window's input elements in row-major (h, w) order.
+// Indices follow the geometry's layout (layout_offset).
 template <typename Fn>
 void for_each_window(const Pool2dGeometry& g, Fn&& fn) {
+  const Nchw xd = g.input_dims(), yd = g.output_dims();
   std::vector<int64_t> window;
-  for (int64_t nc = 0; nc < g.n * g.c; ++nc)
-    for (int64_t i = 0; i < g.oh; ++i)
-      for (int64_t j = 0; j < g.ow; ++j) {
-        window.clear();
-        for (int64_t p = 0; p < g.kernel[0]; ++p)
-          for (int64_t q = 0; q < g.kernel[1]; ++q) {
-            const int64_t h = i * g.stride[0] - g.padding[0] + p;
-            const int64_t w = j * g.stride[1] - g.padding[1] + q;
-            if (h >= 0 && h < g.h && w >= 0 && w < g.w) window.push_back((nc * g.h + h) * g.w + w);
-          }
-        fn((nc * g.oh + i) * g.ow + j, window);
-      }
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t c = 0; c < g.c; ++c)
+      for (int64_t i = 0; i < g.oh; ++i)
+        for (int64_t j = 0; j < g.ow; ++j) {
+          window.clear();
+          for (int64_t p = 0; p < g.kernel[0]; ++p)
+            for (int64_t q = 0; q < g.kernel[1]; ++q) {
+              const int64_t h = i * g.stride[0] - g.padding[0] + p;
+              const int64_t w = j * g.stride[1] - g.padding[1] + q;
+              if (h >= 0 && h < g.h && w >= 0 && w < g.w)
+                window.push_back(layout_offset(g.layout, xd, n, c, h, w));
+            }
+          fn(layout_offset(g.layout, yd, n, c, i, j), window);
+        }
 }
 
 int64_t argmax(const float* x, const std::vector<int64_t>& window) {
@@ -62,9 +66,8 @@ void ref_max_pool2d_backward(const Attrs& attrs, const Tensor* in, Tensor* out) 
   const Pool2dGeometry g = pool2d_geometry(get_op("max_pool2d_backward"), attrs, in[0].shape());
   const float *x = in[0].data<float>(), *dy = in[1].data<float>();
   std::vector<double> dx(out[0].numel(), 0.0);
-  for_each_window(g, [&](int64_t yi, const std::vector<int64_t>& win) {
-    dx[argmax(x, win)] += dy[yi];
-  });
+  for_each_window(
+      g, [&](int64_t yi, const std::vector<int64_t>& win) { dx[argmax(x, win)] += dy[yi]; });
   for (size_t i = 0; i < dx.size(); ++i) out[0].data<float>()[i] = static_cast<float>(dx[i]);
 }
 

@@ -87,6 +87,9 @@ bool all_close(const Tensor& a, const Tensor& b, double rtol, double atol) {
   return c >= 0 && c <= 1;
 }
 
+Tensor to_nhwc(const Tensor& nchw) { return nchw.permute({0, 2, 3, 1}).contiguous(); }
+Tensor to_nchw(const Tensor& nhwc) { return nhwc.permute({0, 3, 1, 2}).contiguous(); }
+
 void expect_cpu_matches_reference(const std::string& op, const std::vector<Tensor>& inputs,
                                   const Attrs& attrs, double rtol, double atol) {
   const auto cpu = run_op(op, inputs, attrs, Backend::kCpu);

@@ -34,6 +34,10 @@ Tensor from_values(const Shape& shape, const std::vector<float>& values);
 double closeness(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-6);
 bool all_close(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-6);
 
+// A 4-d NCHW tensor packed as NHWC, and back (the spatial ops' two formats).
+Tensor to_nhwc(const Tensor& nchw);
+Tensor to_nchw(const Tensor& nhwc);
+
 // Runs the op on both backends and expects equal outputs.
 void expect_cpu_matches_reference(const std::string& op, const std::vector<Tensor>& inputs,
                                   const Attrs& attrs = {}, double rtol = 1e-5, double atol = 1e-6);
