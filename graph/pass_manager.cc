@@ -5,11 +5,13 @@
 
 #include "graph/passes/algebraic_simplification.h"
 #include "graph/passes/bias_activation_fusion.h"
+#include "graph/passes/channels_last_layout.h"
 #include "graph/passes/common_subexpression_elimination.h"
 #include "graph/passes/constant_folding.h"
 #include "graph/passes/conv_batchnorm_folding.h"
 #include "graph/passes/dead_code_elimination.h"
 #include "graph/passes/dynamic_batch_reshape.h"
+#include "graph/passes/transpose_sinking.h"
 #include "graph/rewrite.h"
 #include "kernels/core/error.h"
 
@@ -21,19 +23,20 @@ std::string PassReport::str() const {
   os << "passes: " << nodes_before << " -> " << nodes_after << " nodes in " << rounds
      << (rounds == 1 ? " round" : " rounds") << (converged ? "" : " (not converged)") << "\n";
   for (const Run& r : runs)
-    if (r.changed) os << "  round " << r.round << " " << r.pass << ": " << r.nodes_after << " nodes\n";
+    if (r.changed)
+      os << "  round " << r.round << " " << r.pass << ": " << r.nodes_after << " nodes\n";
   return os.str();
 }
 
 PassManager::PassManager(PassOptions options) : options_(std::move(options)) {
-  KILN_CHECK(options_.max_rounds >= 1, kValue, "pass manager: max_rounds is ",
-             options_.max_rounds, "; expected >= 1");
+  KILN_CHECK(options_.max_rounds >= 1, kValue, "pass manager: max_rounds is ", options_.max_rounds,
+             "; expected >= 1");
 }
 
 PassManager& PassManager::add(std::unique_ptr<Pass> pass) {
   for (const auto& p : passes_)
-    KILN_CHECK(std::string(p->name()) != pass->name(), kValue, "pass manager: pass '",
-               pass->name(), "' is added twice");
+    KILN_CHECK(std::string(p->name()) != pass->name(), kValue, "pass manager: pass '", pass->name(),
+               "' is added twice");
   passes_.push_back(std::move(pass));
   return *this;
 }
@@ -99,6 +102,15 @@ std::vector<std::unique_ptr<Pass>> training_passes() {
   return p;
 }
 
+std::vector<std::unique_ptr<Pass>> cpu_lowering_passes() {
+  std::vector<std::unique_ptr<Pass>> p;
+  p.push_back(std::make_unique<ChannelsLastLayout>());
+  p.push_back(std::make_unique<TransposeSinking>());
+  p.push_back(std::make_unique<AlgebraicSimplification>());
+  p.push_back(std::make_unique<DeadCodeElimination>());
+  return p;
+}
+
 namespace {
 PassReport optimize(Graph& g, std::vector<std::unique_ptr<Pass>> passes,
                     const PassOptions& options) {
@@ -117,6 +129,10 @@ PassReport optimize_for_inference(Graph& g, const PassOptions& options) {
 
 PassReport optimize_for_training(Graph& g, const PassOptions& options) {
   return optimize(g, training_passes(), options);
+}
+
+PassReport lower_for_cpu(Graph& g, const PassOptions& options) {
+  return optimize(g, cpu_lowering_passes(), options);
 }
 
 }  // namespace graph

@@ -71,9 +71,16 @@ std::vector<std::unique_ptr<Pass>> inference_passes();
 // Training (traced steps): only rewrites that keep training semantics.
 std::vector<std::unique_ptr<Pass>> training_passes();
 
+// CPU lowering, run on a loaded model's graph before it is compiled (not
+// saved in model files, which stay in the layouts they were written in):
+// channels-last layout, transpose sinking, algebraic simplification, dead
+// code.
+std::vector<std::unique_ptr<Pass>> cpu_lowering_passes();
+
 // Runs the pipeline (minus options.disabled) on g, then compacts it.
 PassReport optimize_for_inference(Graph& g, const PassOptions& options = {});
 PassReport optimize_for_training(Graph& g, const PassOptions& options = {});
+PassReport lower_for_cpu(Graph& g, const PassOptions& options = {});
 
 }  // namespace graph
 }  // namespace kiln

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "graph/executor.h"
+#include "graph/pass_manager.h"
 #include "graph/shape_inference.h"
 #include "kernels/core/error.h"
 
@@ -19,6 +20,7 @@ std::string TensorSpec::str() const {
 
 struct Model::Impl {
   kg::Graph graph;
+  kg::Graph lowered;  // what Sessions compile: graph after kg::lower_for_cpu
   Metadata metadata;
   std::vector<TensorSpec> inputs, outputs;
 };
@@ -48,7 +50,8 @@ std::vector<TensorSpec> output_specs(const kg::Graph& g) {
     for (kg::ValueId v : g.inputs()) {
       TensorMeta m = g.value(v).meta;
       for (int d = 0; d < m.shape.rank(); ++d)
-        if (g.value(v).dynamic_dims >> d & 1u) m.shape[d] = variant == 1 ? m.shape[d] + 1 : 2 * m.shape[d] + 3;
+        if (g.value(v).dynamic_dims >> d & 1u)
+          m.shape[d] = variant == 1 ? m.shape[d] + 1 : 2 * m.shape[d] + 3;
       metas.push_back(m);
     }
     kg::Graph other;
@@ -76,6 +79,8 @@ Model Model::from_graph(kg::Graph g, Metadata metadata) {
     impl->inputs.push_back({value.name, value.meta.dtype, kg::declared_shape(value)});
   }
   impl->outputs = output_specs(g);
+  impl->lowered = g;
+  kg::lower_for_cpu(impl->lowered);
   impl->graph = std::move(g);
   impl->metadata = std::move(metadata);
   return Model(std::move(impl));
@@ -93,8 +98,7 @@ struct Session::Entry {
   uint64_t last_used = 0;
 };
 
-Session::Session(const Model& model, SessionOptions options)
-    : model_(model), options_(options) {
+Session::Session(const Model& model, SessionOptions options) : model_(model), options_(options) {
   KILN_CHECK(options_.max_cached_signatures >= 1, kValue,
              "session: max_cached_signatures must be >= 1");
   const kg::Graph& g = model_.graph();
@@ -133,9 +137,9 @@ void Session::run() {
     std::vector<Shape> signature;
     for (const Tensor& t : inputs_) signature.push_back(t.shape());
     if (cache_.size() >= options_.max_cached_signatures) {
-      auto oldest = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
-        return a->last_used < b->last_used;
-      });
+      auto oldest = std::min_element(
+          cache_.begin(), cache_.end(),
+          [](const auto& a, const auto& b) { return a->last_used < b->last_used; });
       if (oldest->get() == last_) last_ = nullptr;
       cache_.erase(oldest);
     }
@@ -145,7 +149,7 @@ void Session::run() {
     exe_options.in_place = options_.in_place;
     auto fresh = std::make_unique<Entry>();
     fresh->signature = signature;
-    fresh->executable = std::make_unique<kg::Executable>(g, metas, exe_options);
+    fresh->executable = std::make_unique<kg::Executable>(model_.impl_->lowered, metas, exe_options);
     fresh->outputs = fresh->executable->allocate_outputs();
     cache_.push_back(std::move(fresh));
     entry = cache_.back().get();
@@ -167,9 +171,7 @@ const Tensor& Session::output(const std::string& name) const {
   return last_->outputs[k];
 }
 
-size_t Session::peak_arena_bytes() const {
-  return last_ ? last_->executable->arena_bytes() : 0;
-}
+size_t Session::peak_arena_bytes() const { return last_ ? last_->executable->arena_bytes() : 0; }
 
 size_t Session::num_compiled() const { return cache_.size(); }
 

@@ -39,7 +39,8 @@ class Model {
   // Wraps a graph as it is (run graph::optimize_for_inference first to
   // optimize it); verifies it. Output specs mark a dimension dynamic (-1)
   // when it follows a dynamic input dimension, as far as shape inference
-  // tells at other sizes.
+  // tells at other sizes. Sessions run the graph lowered for the CPU
+  // (graph::lower_for_cpu: NHWC convolutions); graph() is the one given.
   static Model from_graph(kiln::graph::Graph graph, Metadata metadata = {});
 
   // Reads a model file, trusting nothing in it (kiln::Error of kind kFormat
