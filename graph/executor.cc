@@ -1,7 +1,9 @@
 #include "graph/executor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "graph/shape_inference.h"
@@ -29,10 +31,14 @@ struct Executable::Step {
 
 const char* Executable::phase_name(Phase phase) {
   switch (phase) {
-    case Phase::kInfer: return "infer";
-    case Phase::kPrepare: return "prepare";
-    case Phase::kPlan: return "plan";
-    case Phase::kReady: return "ready";
+    case Phase::kInfer:
+      return "infer";
+    case Phase::kPrepare:
+      return "prepare";
+    case Phase::kPlan:
+      return "plan";
+    case Phase::kReady:
+      return "ready";
   }
   return "?";
 }
@@ -50,9 +56,8 @@ Executable::~Executable() = default;
 int Executable::num_steps() const { return static_cast<int>(steps_.size()); }
 
 void Executable::advance(Phase from, Phase to) {
-  KILN_CHECK(phase_ == from, kRuntime, "executable: phase '", phase_name(to),
-             "' needs phase '", phase_name(from), "' first; it is in phase '", phase_name(phase_),
-             "'");
+  KILN_CHECK(phase_ == from, kRuntime, "executable: phase '", phase_name(to), "' needs phase '",
+             phase_name(from), "' first; it is in phase '", phase_name(phase_), "'");
   phase_ = to;
 }
 
@@ -108,6 +113,7 @@ void Executable::prepare() {
     step.in.resize(in.size());
     step.out.resize(out.size());
   }
+  step_seconds_.assign(steps_.size(), 0.0);
   advance(Phase::kPrepare, Phase::kPlan);
 }
 
@@ -135,12 +141,13 @@ void Executable::plan() {
   plan_ = plan_memory(requests);
   check_plan(requests, plan_);
   // Without any sharing: one buffer per arena value (and staging copy).
-  naive_bytes_ = naive_bytes(std::vector<BufferRequest>(requests.begin() + buffers_.buffers.size(),
-                                                        requests.end()));
+  naive_bytes_ = naive_bytes(
+      std::vector<BufferRequest>(requests.begin() + buffers_.buffers.size(), requests.end()));
   for (ValueId v = 0; v < g.num_values(); ++v)
     if (buffers_.buffer_of[v] >= 0)
-      naive_bytes_ += naive_bytes({{static_cast<size_t>(g.value(v).meta.shape.numel()) *
-                                        dtype_size(g.value(v).meta.dtype), 0, 0}});
+      naive_bytes_ += naive_bytes(
+          {{static_cast<size_t>(g.value(v).meta.shape.numel()) * dtype_size(g.value(v).meta.dtype),
+            0, 0}});
   arena_ = Storage::allocate(std::max(plan_.peak_bytes, kArenaAlignment));
   const auto view = [&](const TensorMeta& m, size_t offset) {
     return Tensor(arena_, m.dtype, m.shape, contiguous_strides(m.shape),
@@ -159,13 +166,17 @@ void Executable::plan() {
     const Node& node = g.nodes()[step.node];
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const Slot& s = slots_[node.inputs[i]];
-      if (s.home == Home::kArena || s.home == Home::kConstant) step.in[i] = s.tensor;
-      else step.bound.push_back({false, static_cast<int>(i), node.inputs[i]});
+      if (s.home == Home::kArena || s.home == Home::kConstant)
+        step.in[i] = s.tensor;
+      else
+        step.bound.push_back({false, static_cast<int>(i), node.inputs[i]});
     }
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       const Slot& s = slots_[node.outputs[i]];
-      if (s.home == Home::kArena) step.out[i] = s.tensor;
-      else step.bound.push_back({true, static_cast<int>(i), node.outputs[i]});
+      if (s.home == Home::kArena)
+        step.out[i] = s.tensor;
+      else
+        step.bound.push_back({true, static_cast<int>(i), node.outputs[i]});
     }
   }
   advance(Phase::kPlan, Phase::kReady);
@@ -202,10 +213,14 @@ void Executable::run(const std::vector<Tensor>& inputs, const std::vector<Tensor
   const auto bound = [&](ValueId v) -> const Tensor& {
     const Slot& s = slots_[v];
     switch (s.home) {
-      case Home::kInput: return inputs[s.index];
-      case Home::kState: return states[s.index];
-      case Home::kOutput: return outputs[s.index];
-      default: return s.tensor;
+      case Home::kInput:
+        return inputs[s.index];
+      case Home::kState:
+        return states[s.index];
+      case Home::kOutput:
+        return outputs[s.index];
+      default:
+        return s.tensor;
     }
   };
   size_t n = 0;
@@ -214,11 +229,19 @@ void Executable::run(const std::vector<Tensor>& inputs, const std::vector<Tensor
       Step& step = steps_[n];
       for (const Step::Bound& b : step.bound)
         (b.is_output ? step.out : step.in)[b.position] = bound(b.value);
+      if (!options_.profile) {
+        step.kernel->run(step.in.data(), step.out.data());
+        continue;
+      }
+      const auto start = std::chrono::steady_clock::now();
       step.kernel->run(step.in.data(), step.out.data());
+      step_seconds_[n] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
   } catch (const Error& e) {
     throw_error(e.kind(), "node ", n, " (", graph_->nodes()[n].op.name(), "): ", e.what());
   }
+  profiled_runs_ += options_.profile;
   for (const Copy& c : output_copies_) copy_bytes(bound(c.from), outputs[c.output]);
   for (const auto& [state, staging] : staged_) {
     const ValueId from = graph_->state_updates().at(graph_->states()[state]);
@@ -243,22 +266,67 @@ std::string Executable::plan_str() const {
   const auto where = [&](ValueId v) -> std::string {
     const Slot& s = slots_[v];
     switch (s.home) {
-      case Home::kArena: return str_cat("arena+", plan_.offsets[buffers_.buffer_of[v]]);
-      case Home::kConstant: return "const";
-      case Home::kInput: return str_cat("input ", s.index);
-      case Home::kState: return str_cat("state ", s.index);
-      case Home::kOutput: return str_cat("output ", s.index);
+      case Home::kArena:
+        return str_cat("arena+", plan_.offsets[buffers_.buffer_of[v]]);
+      case Home::kConstant:
+        return "const";
+      case Home::kInput:
+        return str_cat("input ", s.index);
+      case Home::kState:
+        return str_cat("state ", s.index);
+      case Home::kOutput:
+        return str_cat("output ", s.index);
     }
     return "?";
   };
   for (const Step& step : steps_) {
     const Node& node = g.nodes()[step.node];
     os << step.node << " " << node.op.name() << " ->";
-    for (ValueId v : node.outputs) os << " %" << v << " " << g.value(v).meta.str() << " @" << where(v);
+    for (ValueId v : node.outputs)
+      os << " %" << v << " " << g.value(v).meta.str() << " @" << where(v);
     os << "\n";
   }
   os << "arena " << plan_.peak_bytes << " bytes (" << naive_bytes_ << " without sharing, "
      << in_place_ << " in place)\n";
+  return os.str();
+}
+
+void Executable::clear_profile() {
+  step_seconds_.assign(steps_.size(), 0.0);
+  profiled_runs_ = 0;
+}
+
+std::string Executable::profile_str() const {
+  if (profiled_runs_ == 0) return "no profiled runs (compile with ExecutableOptions::profile)\n";
+  struct Total {
+    double seconds = 0;
+    int steps = 0;
+  };
+  std::map<std::string, Total> by_op;
+  double all = 0;
+  for (const Step& step : steps_) {
+    const OpCall& op = graph_->nodes()[step.node].op;
+    const bool has_format = op.attrs.has("format");
+    Total& t =
+        by_op[has_format ? str_cat(op.name(), " ", op.attrs.get_string("format")) : op.name()];
+    t.seconds += step_seconds_[step.node];
+    t.steps += 1;
+    all += step_seconds_[step.node];
+  }
+  std::vector<std::pair<std::string, Total>> rows(by_op.begin(), by_op.end());
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.second.seconds > b.second.seconds; });
+  std::ostringstream os;
+  os << "time per run by op over " << profiled_runs_ << " runs (ms, steps, share)\n";
+  char line[160];
+  for (const auto& [name, t] : rows) {
+    std::snprintf(line, sizeof(line), "  %-28s %9.3f  %4d  %5.1f%%\n", name.c_str(),
+                  t.seconds * 1e3 / profiled_runs_, t.steps, all > 0 ? 100 * t.seconds / all : 0.0);
+    os << line;
+  }
+  std::snprintf(line, sizeof(line), "  %-28s %9.3f  %4d\n", "all kernels",
+                all * 1e3 / profiled_runs_, static_cast<int>(steps_.size()));
+  os << line;
   return os.str();
 }
 

@@ -30,6 +30,7 @@ namespace graph {
 struct ExecutableOptions {
   Backend backend = Backend::kCpu;
   bool in_place = true;  // let elementwise outputs reuse a dying input's buffer
+  bool profile = false;  // time every step of every run (profile_str)
 };
 
 class Executable {
@@ -60,11 +61,15 @@ class Executable {
   const std::vector<TensorMeta>& output_metas() const { return output_metas_; }
   Phase phase() const { return phase_; }
   int num_steps() const;
-  size_t arena_bytes() const { return plan_.peak_bytes; }   // the planned peak
+  size_t arena_bytes() const { return plan_.peak_bytes; }    // the planned peak
   size_t naive_arena_bytes() const { return naive_bytes_; }  // without any sharing
   int in_place_count() const { return in_place_; }
   // The op sequence with each value's arena offset, and the peak.
   std::string plan_str() const;
+  // With options.profile: time per run by op (and conv format), most first,
+  // over the runs since compiling or clear_profile().
+  std::string profile_str() const;
+  void clear_profile();
 
  private:
   struct Step;
@@ -88,6 +93,8 @@ class Executable {
   std::vector<TensorMeta> input_metas_, state_metas_, output_metas_;
   std::vector<Slot> slots_;  // per value
   std::vector<Step> steps_;
+  std::vector<double> step_seconds_;  // with options.profile: summed over runs
+  int profiled_runs_ = 0;
   BufferAssignment buffers_;
   MemoryPlan plan_;
   size_t naive_bytes_ = 0;
@@ -98,7 +105,7 @@ class Executable {
     ValueId from;
     int output;  // graph output position written from `from`
   };
-  std::vector<Copy> output_copies_;          // outputs not written by a kernel
+  std::vector<Copy> output_copies_;               // outputs not written by a kernel
   std::vector<std::pair<int, ValueId>> updates_;  // state position <- value
   std::vector<std::pair<int, Tensor>> staged_;    // state-to-state updates' staging views
 };

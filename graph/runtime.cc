@@ -147,6 +147,7 @@ void Session::run() {
     for (const Tensor& t : inputs_) metas.push_back(t.meta());
     kg::ExecutableOptions exe_options;
     exe_options.in_place = options_.in_place;
+    exe_options.profile = options_.profile;
     auto fresh = std::make_unique<Entry>();
     fresh->signature = signature;
     fresh->executable = std::make_unique<kg::Executable>(model_.impl_->lowered, metas, exe_options);
@@ -176,5 +177,13 @@ size_t Session::peak_arena_bytes() const { return last_ ? last_->executable->are
 size_t Session::num_compiled() const { return cache_.size(); }
 
 std::string Session::plan_str() const { return last_ ? last_->executable->plan_str() : ""; }
+
+std::string Session::profile_str() const {
+  return last_ ? last_->executable->profile_str() : "";
+}
+
+void Session::clear_profile() {
+  for (const auto& entry : cache_) entry->executable->clear_profile();
+}
 
 }  // namespace kiln

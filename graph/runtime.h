@@ -68,6 +68,7 @@ struct SessionOptions {
   // used is dropped beyond this.
   size_t max_cached_signatures = 8;
   bool in_place = true;  // elementwise outputs may reuse a dying input's buffer
+  bool profile = false;   // time every kernel of every run (profile_str)
 };
 
 class Session {
@@ -96,6 +97,10 @@ class Session {
   // The last run's op sequence with arena offsets and peak ("" before a run),
   // as kiln-run prints it.
   std::string plan_str() const;
+  // With SessionOptions::profile: the last run's executable's time per op,
+  // over its runs since it was compiled or clear_profile() was called.
+  std::string profile_str() const;
+  void clear_profile();
 
  private:
   struct Entry;

@@ -1,7 +1,7 @@
 // kiln-run: runs a kiln model file with no Python (API.md, "Command line").
 //
 //   kiln-run MODEL [--input NAME=FILE.npy | NAME=rand[:SHAPE]]... [--output-dir DIR]
-//            [--iter N] [--warmup N] [--threads N] [--info]
+//            [--iter N] [--warmup N] [--threads N] [--info] [--profile]
 //
 // Exit status: 0 on success, 2 for bad arguments, 1 for a bad model file or
 // bad inputs; every failure is one line on stderr.
@@ -30,6 +30,7 @@ struct Options {
   std::string output_dir;
   int iterations = 1, warmup = 0, threads = 0;
   bool info = false;
+  bool profile = false;  // time per op over the timed runs
 };
 
 struct UsageError : std::runtime_error {
@@ -38,7 +39,7 @@ struct UsageError : std::runtime_error {
 
 constexpr char kUsage[] =
     "usage: kiln-run MODEL [--input NAME=FILE.npy | NAME=rand[:SHAPE]]... [--output-dir DIR]\n"
-    "                [--iter N] [--warmup N] [--threads N] [--info]";
+    "                [--iter N] [--warmup N] [--threads N] [--info] [--profile]";
 
 int parse_count(const std::string& flag, const std::string& value, int min) {
   try {
@@ -75,6 +76,8 @@ Options parse(int argc, char** argv) {
       o.threads = parse_count(a, value(), 1);
     } else if (a == "--info") {
       o.info = true;
+    } else if (a == "--profile") {
+      o.profile = true;
     } else if (a == "-h" || a == "--help") {
       std::cout << kUsage << "\n";
       std::exit(0);
@@ -154,7 +157,8 @@ void print_info(const Model& model) {
   int64_t parameters = 0;
   for (const auto& [id, tensor] : g.tensors()) parameters += tensor.numel();
   std::cout << "\nparameters: " << parameters << "\n";
-  for (const auto& [key, value] : model.metadata()) std::cout << "metadata " << key << ": " << value << "\n";
+  for (const auto& [key, value] : model.metadata())
+    std::cout << "metadata " << key << ": " << value << "\n";
 }
 
 int run(const Options& o) {
@@ -164,7 +168,9 @@ int run(const Options& o) {
     print_info(model);
     return 0;
   }
-  Session session(model);
+  SessionOptions session_options;
+  session_options.profile = o.profile;
+  Session session(model, session_options);
   std::vector<Tensor> keep;
   for (const auto& [name, source] : o.inputs) {
     auto spec = std::find_if(model.inputs().begin(), model.inputs().end(),
@@ -181,16 +187,19 @@ int run(const Options& o) {
   }
   print_signature(model);
   for (int i = 0; i < o.warmup; ++i) session.run();
+  session.clear_profile();
   std::vector<double> ms;
   for (int i = 0; i < o.iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
     session.run();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
   }
   std::sort(ms.begin(), ms.end());
   std::printf("latency over %d runs: min %.3f ms, median %.3f ms, max %.3f ms\n", o.iterations,
               ms.front(), ms[ms.size() / 2], ms.back());
   std::printf("peak arena memory: %zu bytes\n", session.peak_arena_bytes());
+  if (o.profile) std::cout << session.profile_str();
   if (!o.output_dir.empty()) {
     for (const TensorSpec& s : model.outputs()) {
       const std::string path = o.output_dir + "/" + s.name + ".npy";

@@ -16,7 +16,10 @@ constexpr int64_t kTile = 32;
 
 // The loop's innermost dim moves dst by 1 but src by a stride while another
 // dim moves src by 1: copy through tiles over those two dims, so both sides
-// read and write whole cache lines. Returns false when that does not apply.
+// read and write whole cache lines. A short innermost dim (NCHW -> NHWC with
+// 3 channels) gets tiles as much longer in the other dim, so every tile
+// still moves about kTile * kTile elements. Returns false when that does not
+// apply.
 template <typename T>
 bool tiled_copy(const StridedLoop<2>& loop, const T* s, T* d) {
   const int last = loop.rank - 1;
@@ -24,9 +27,10 @@ bool tiled_copy(const StridedLoop<2>& loop, const T* s, T* d) {
   int p = -1;
   for (int k = 0; k < last; ++k)
     if (loop.strides[1][k] == 1) p = k;
-  if (p < 0 || loop.shape[p] < kTile || loop.shape[last] < kTile) return false;
+  if (p < 0 || loop.shape[p] < kTile || loop.shape[last] < 2) return false;
   const int64_t np = loop.shape[p], nl = loop.shape[last];
-  const int64_t tp = (np + kTile - 1) / kTile, tl = (nl + kTile - 1) / kTile;
+  const int64_t tile_l = std::min(nl, kTile), tile_p = kTile * kTile / tile_l;
+  const int64_t tp = (np + tile_p - 1) / tile_p, tl = (nl + tile_l - 1) / tile_l;
   int64_t batch = 1;
   for (int k = 0; k < last; ++k)
     if (k != p) batch *= loop.shape[k];
@@ -40,18 +44,19 @@ bool tiled_copy(const StridedLoop<2>& loop, const T* s, T* d) {
       od += i * loop.strides[0][k];
       os += i * loop.strides[1][k];
     }
-    const int64_t p0 = (task / tl % tp) * kTile, l0 = (task % tl) * kTile;
-    const int64_t p1 = std::min(np, p0 + kTile), l1 = std::min(nl, l0 + kTile);
+    const int64_t p0 = (task / tl % tp) * tile_p, l0 = (task % tl) * tile_l;
+    const int64_t p1 = std::min(np, p0 + tile_p), l1 = std::min(nl, l0 + tile_l);
     // Through a buffer: read src lines whole, then write dst lines whole (a
     // direct tile walk thrashes L1 when strides are powers of two).
-    T buf[kTile][kTile];
-    for (int64_t j = l0; j < l1; ++j) {
-      const T* in = s + os + j * sl;
-      for (int64_t i = p0; i < p1; ++i) buf[j - l0][i - p0] = in[i];
+    T buf[kTile * kTile];
+    const int64_t rows = l1 - l0, cols = p1 - p0;  // buf[row * tile_p + col]
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* in = s + os + (l0 + r) * sl + p0;
+      for (int64_t c = 0; c < cols; ++c) buf[r * tile_p + c] = in[c];
     }
-    for (int64_t i = p0; i < p1; ++i) {
-      T* out = d + od + i * dp;
-      for (int64_t j = l0; j < l1; ++j) out[j] = buf[j - l0][i - p0];
+    for (int64_t c = 0; c < cols; ++c) {
+      T* out = d + od + (p0 + c) * dp + l0;
+      for (int64_t r = 0; r < rows; ++r) out[r] = buf[r * tile_p + c];
     }
   });
   return true;

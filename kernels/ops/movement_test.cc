@@ -81,7 +81,12 @@ TEST(Movement, TransposeIncludingTiledPaths) {
                                                                        {{0, 5}, {1, 0}},
                                                                        {{1, 40, 1}, {2, 0, 1}},
                                                                        {{7}, {-1}},
-                                                                       {{300, 301}, {1, 0}}}) {
+                                                                       {{300, 301}, {1, 0}},
+                                                                       // NCHW -> NHWC, few channels:
+                                                                       // long thin tiles
+                                                                       {{2, 3, 37, 41}, {0, 2, 3, 1}},
+                                                                       {{1, 5, 1100}, {0, 2, 1}},
+                                                                       {{3, 40, 2}, {1, 0, 2}}}) {
     check("transpose", {random_tensor(shape, 4, -3, 3)}, {{"perm", perm}});
   }
   check("transpose", {random_tensor({40, 50}, 5, -3, 3).permute({1, 0})}, {{"perm", Ints{1, 0}}});

@@ -114,6 +114,23 @@ def test_kiln_run_writes_the_same_outputs_as_python(dumped, tmp_path):
     assert run_cli(path, "--input", "images=rand:2x1x28x28").returncode == 0
 
 
+def test_kiln_run_profile_times_every_kernel_of_the_timed_runs(dumped):
+    _, path = dumped
+    result = run_cli(path, "--input", "images=rand:4x1x28x28", "--iter", 3, "--warmup", 2,
+                     "--profile")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith("time per run by op over 3 runs"))
+    rows = [l.split() for l in lines[start + 1:]]
+    total = rows[-1]
+    assert total[:2] == ["all", "kernels"]
+    per_op = {" ".join(r[:-3]): (float(r[-3]), int(r[-2])) for r in rows[:-1]}
+    # The CPU lowering runs the convolutions in NHWC.
+    assert "conv2d NHWC" in per_op and "conv2d NCHW" not in per_op
+    assert sum(steps for _, steps in per_op.values()) == int(total[3])
+    assert sum(ms for ms, _ in per_op.values()) == pytest.approx(float(total[2]), rel=1e-2, abs=1e-2)
+
+
 @pytest.mark.parametrize("case, pattern, code", [
     ("missing", "cannot open", 1),
     ("not_model", "not a kiln model", 1),
