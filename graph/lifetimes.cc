@@ -30,11 +30,24 @@ BufferAssignment assign_buffers(const Graph& g, bool allow_in_place) {
     const OpKind kind = node.op.def->kind;
     const bool elementwise =
         (kind == OpKind::kUnary || kind == OpKind::kBinary) && node.outputs.size() == 1;
+    // The inputs output 0 may take the buffer of: any for elementwise ops,
+    // else the one the op names (an accumulating kernel's), if any.
+    std::vector<ValueId> reusable;
+    if (elementwise) {
+      reusable = node.inputs;
+    } else if (node.op.def->in_place_input) {
+      const int i =
+          node.op.def->in_place_input(node.op.attrs, static_cast<int>(node.inputs.size()));
+      // Not when the kernel also reads that value as another input (a conv
+      // whose residual is its own src): writing would clobber what it reads.
+      if (i >= 0 && std::count(node.inputs.begin(), node.inputs.end(), node.inputs[i]) == 1)
+        reusable.push_back(node.inputs[i]);
+    }
     for (ValueId out : node.outputs) {
       if (!in_arena(out)) continue;
       const int out_last = std::max(n, last[out]);
-      if (allow_in_place && elementwise) {
-        for (ValueId in : node.inputs) {
+      if (allow_in_place && !reusable.empty() && out == node.outputs[0]) {
+        for (ValueId in : reusable) {
           const int b = a.buffer_of[in];
           if (b < 0 || last[in] != n || a.buffers[b].last_use != n || bytes(in) != bytes(out) ||
               g.value(in).meta.shape.numel() != g.value(out).meta.shape.numel())

@@ -9,7 +9,10 @@
 // output) takes over an input's buffer when that input is held by the arena,
 // its last reader is this node, and the two have equal byte sizes and
 // element counts (so element i of the input is element i of the output: the
-// CPU loops read each element before writing it).
+// CPU loops read each element before writing it). Likewise output 0 of an op
+// whose OpDef names an in-place input (conv2d with a residual: the sum
+// post-op reads each element before writing it), unless the node reads that
+// value through another input as well.
 #pragma once
 
 #include <string>

@@ -11,6 +11,7 @@
 #include "graph/passes/conv_batchnorm_folding.h"
 #include "graph/passes/dead_code_elimination.h"
 #include "graph/passes/dynamic_batch_reshape.h"
+#include "graph/passes/residual_add_fusion.h"
 #include "graph/passes/transpose_sinking.h"
 #include "graph/rewrite.h"
 #include "kernels/core/error.h"
@@ -107,6 +108,8 @@ std::vector<std::unique_ptr<Pass>> cpu_lowering_passes() {
   p.push_back(std::make_unique<ChannelsLastLayout>());
   p.push_back(std::make_unique<TransposeSinking>());
   p.push_back(std::make_unique<AlgebraicSimplification>());
+  p.push_back(std::make_unique<ResidualAddFusion>());
+  p.push_back(std::make_unique<BiasActivationFusion>());
   p.push_back(std::make_unique<DeadCodeElimination>());
   return p;
 }

@@ -73,8 +73,9 @@ std::vector<std::unique_ptr<Pass>> training_passes();
 
 // CPU lowering, run on a loaded model's graph before it is compiled (not
 // saved in model files, which stay in the layouts they were written in):
-// channels-last layout, transpose sinking, algebraic simplification, dead
-// code.
+// channels-last layout, transpose sinking, algebraic simplification,
+// residual add fusion, bias + activation fusion (a relu after a residual
+// add), dead code.
 std::vector<std::unique_ptr<Pass>> cpu_lowering_passes();
 
 // Runs the pipeline (minus options.disabled) on g, then compacts it.

@@ -96,6 +96,10 @@ OpBuilder& OpBuilder::attr(const std::string& name, AttrType type,
 OpBuilder& OpBuilder::infer(InferFn fn) { fill_once(def_.infer, fn, def_.name, "infer"); return *this; }
 OpBuilder& OpBuilder::grad(GradFn fn) { fill_once(def_.grad, fn, def_.name, "grad"); return *this; }
 OpBuilder& OpBuilder::view(ViewFn fn) { fill_once(def_.view, fn, def_.name, "view"); return *this; }
+OpBuilder& OpBuilder::in_place_input(InPlaceFn fn) {
+  fill_once(def_.in_place_input, fn, def_.name, "in_place_input");
+  return *this;
+}
 OpBuilder& OpBuilder::strided_inputs() { def_.accepts_strided_inputs = true; return *this; }
 OpBuilder& OpBuilder::random() { def_.random = true; return *this; }
 

@@ -40,6 +40,9 @@ using InferFn = std::vector<TensorMeta> (*)(const OpDef& op, const Attrs& attrs,
                                             const std::vector<TensorMeta>& inputs);
 // Movement ops: builds output 0 as a view of input 0 (eager only).
 using ViewFn = Tensor (*)(const Attrs& attrs, const Tensor& input);
+// Non-elementwise ops whose kernel may write output 0 over one input of the
+// same size (an accumulating post-op): that input's index, or -1.
+using InPlaceFn = int (*)(const Attrs& attrs, int num_inputs);
 
 struct OpDef {
   std::string name;
@@ -51,6 +54,7 @@ struct OpDef {
   InferFn infer = nullptr;
   GradFn grad = nullptr;  // null: not differentiable
   ViewFn view = nullptr;
+  InPlaceFn in_place_input = nullptr;  // elementwise ops may reuse any input
   bool accepts_strided_inputs = false;
   // Draws random numbers (uniform_random, normal_random): graph passes never
   // fold such a node into a constant nor merge two of them.
@@ -85,6 +89,7 @@ class OpBuilder {
   OpBuilder& infer(InferFn fn);
   OpBuilder& grad(GradFn fn);
   OpBuilder& view(ViewFn fn);
+  OpBuilder& in_place_input(InPlaceFn fn);
   OpBuilder& strided_inputs();
   OpBuilder& random();
 

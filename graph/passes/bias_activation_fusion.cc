@@ -14,10 +14,13 @@ int bias_axis(const Node& producer, const TensorMeta& out) {
   return nchw_conv ? 1 : out.shape.rank() - 1;
 }
 
-bool fusable_producer(const Graph& g, const Uses& uses, ValueId y, int reader) {
+// A relu fuses after a conv's residual sum too; a bias add into one with a
+// residual is left alone (the bias input sits before the residual).
+bool fusable_producer(const Graph& g, const Uses& uses, ValueId y, int reader, bool bias) {
   const Value& v = g.value(y);
   if (v.kind != ValueKind::kIntermediate || !uses.only_used_by(y, reader)) return false;
   const Node& p = g.nodes()[v.producer];
+  if (bias && p.op.attrs.has("residual") && p.op.attrs.get_bool("residual")) return false;
   return (p.op.name() == "conv2d" || p.op.name() == "matmul") && !p.op.attrs.get_bool("relu");
 }
 
@@ -45,14 +48,14 @@ std::vector<Match> find_matches(const Graph& g) {
   for (int n = 0; n < static_cast<int>(nodes.size()); ++n) {
     const Node& node = nodes[n];
     if (node.op.name() == "relu") {
-      if (fusable_producer(g, uses, node.inputs[0], n))
+      if (fusable_producer(g, uses, node.inputs[0], n, /*bias=*/false))
         out.push_back({g.value(node.inputs[0]).producer, n});
       continue;
     }
     if (node.op.name() != "add") continue;
     for (int side = 0; side < 2; ++side) {
       const ValueId y = node.inputs[side], c = node.inputs[1 - side];
-      if (!fusable_producer(g, uses, y, n)) continue;
+      if (!fusable_producer(g, uses, y, n, /*bias=*/true)) continue;
       const TensorMeta& ym = g.value(y).meta;
       const Node& p = nodes[g.value(y).producer];
       if (g.value(node.outputs[0]).meta != ym) continue;

@@ -35,6 +35,8 @@ bool ChannelsLastLayout::run(Graph& g) {
     attrs.set("format", std::string(layout_name(Layout::kNHWC)));
     std::vector<ValueId> inputs = node.inputs;
     inputs[0] = g.add_node(transpose(nchw_to(Layout::kNHWC)), {inputs[0]})[0];
+    if (attrs.has("residual") && attrs.get_bool("residual"))  // an activation too
+      inputs.back() = g.add_node(transpose(nchw_to(Layout::kNHWC)), {inputs.back()})[0];
     const ValueId y = g.add_node(OpCall(*node.op.def, attrs), inputs)[0];
     g.mutable_nodes().push_back({transpose(to_nchw(Layout::kNHWC)), {y}, node.outputs});
     changed = true;

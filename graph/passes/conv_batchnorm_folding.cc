@@ -33,7 +33,7 @@ std::vector<Match> find_matches(const Graph& g) {
     const Node& conv = nodes[y.producer];
     // batch_norm normalises axis 1: the channels of an NCHW conv only.
     if (conv.op.name() != "conv2d" || conv.op.attrs.get_bool("relu") ||
-        conv.op.attrs.get_string("format") != "NCHW")
+        conv.op.attrs.get_bool("residual") || conv.op.attrs.get_string("format") != "NCHW")
       continue;
     bool weights_constant = true;
     for (size_t i = 1; i < conv.inputs.size(); ++i)

@@ -47,6 +47,7 @@ struct ConvDescs {
   DnnlDims src, wei, dst, strides, dilates, pad_l, pad_r;
   memory::desc user_src, user_wei, user_dst;  // kiln's layouts
   bool any_activations, any_weights;          // let the primitive choose
+  bool plain_dst = false;  // dst in kiln's layout whatever src takes (a sum post-op reads it)
 
   ConvDescs(const Conv2dGeometry& g, ConvPass pass) {
     src = {g.n, g.c, g.h, g.w};
@@ -67,15 +68,19 @@ struct ConvDescs {
   }
   memory::desc src_md() const { return any_activations ? cpu::any_md(src) : user_src; }
   memory::desc wei_md() const { return any_weights ? cpu::any_md(wei) : user_wei; }
-  memory::desc dst_md() const { return any_activations ? cpu::any_md(dst) : user_dst; }
+  memory::desc dst_md() const {
+    return any_activations && !plain_dst ? cpu::any_md(dst) : user_dst;
+  }
 
-  // relu: a fused max(y, 0) as an eltwise post-op (inference only).
+  // Fused post-ops (inference only): accumulate adds what dst holds (the
+  // residual), relu then takes max(y, 0).
   dnnl::convolution_forward::primitive_desc forward_pd(prop_kind prop, const memory::desc& bias,
+                                                       bool accumulate = false,
                                                        bool relu = false) const {
     const dnnl::convolution_forward::desc desc(prop, algorithm::convolution_direct, src_md(),
                                                wei_md(), bias, dst_md(), strides, dilates, pad_l,
                                                pad_r);
-    return {desc, relu ? cpu::relu_kernel_attr() : cpu::kernel_attr(), cpu::dnnl_engine()};
+    return {desc, cpu::fused_kernel_attr(accumulate, relu), cpu::dnnl_engine()};
   }
 };
 
@@ -85,10 +90,16 @@ class Conv2dKernel final : public Kernel {
     const Conv2dGeometry g =
         conv2d_geometry(get_op("conv2d"), args.attrs, args.inputs[0].shape, args.inputs[1].shape);
     if (g.n == 0 || g.oh == 0 || g.ow == 0) return;
-    const bool has_bias = args.inputs.size() == 3;
-    const ConvDescs d(g, ConvPass::kForward);
+    const bool residual = args.attrs.get_bool("residual");
+    const bool has_bias = args.inputs.size() == (residual ? 4u : 3u);
+    if (residual) {
+      residual_input_ = static_cast<int>(args.inputs.size()) - 1;
+      residual_bytes_ = args.outputs[0].shape.numel() * sizeof(float);
+    }
+    ConvDescs d(g, ConvPass::kForward);
+    d.plain_dst = residual;
     const auto pd = d.forward_pd(prop_kind::forward_inference,
-                                 has_bias ? cpu::plain_md(DnnlDims{g.o}) : memory::desc(),
+                                 has_bias ? cpu::plain_md(DnnlDims{g.o}) : memory::desc(), residual,
                                  args.attrs.get_bool("relu"));
     step_ = cpu::DnnlStep(dnnl::convolution_forward(pd), pd);
     src_ = Operand::input(d.user_src, pd.src_desc());
@@ -109,6 +120,10 @@ class Conv2dKernel final : public Kernel {
       step_.set(wei_slot_, packed_weights_);
     }
     if (bias_slot_ >= 0) step_.set(bias_slot_, in[2].raw_data());
+    // The sum post-op accumulates into dst: start it from the residual,
+    // unless the planner put the output over the residual's buffer.
+    if (residual_input_ >= 0 && in[residual_input_].raw_data() != out[0].raw_data())
+      std::memcpy(out[0].raw_data(), in[residual_input_].raw_data(), residual_bytes_);
     step_.set(dst_slot_, dst_.prepare_data(out[0].raw_data()));
     step_.execute();
     dst_.finish(out[0].raw_data());
@@ -118,6 +133,8 @@ class Conv2dKernel final : public Kernel {
   cpu::DnnlStep step_;
   Operand src_, wei_, dst_;
   int src_slot_ = -1, wei_slot_ = -1, dst_slot_ = -1, bias_slot_ = -1;
+  int residual_input_ = -1;
+  size_t residual_bytes_ = 0;
   bool constant_weights_ = false;
   void* packed_weights_ = nullptr;  // with constant weights: reordered on the first run
 };

@@ -48,10 +48,11 @@ dnnl::primitive_attr kernel_attr() {
   return attr;
 }
 
-dnnl::primitive_attr relu_kernel_attr() {
+dnnl::primitive_attr fused_kernel_attr(bool accumulate, bool relu) {
   dnnl::primitive_attr attr = kernel_attr();
   dnnl::post_ops ops;
-  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  if (accumulate) ops.append_sum(1.0f);
+  if (relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
   attr.set_post_ops(ops);
   return attr;
 }

@@ -42,8 +42,9 @@ dnnl::memory::desc any_md(const DnnlDims& dims);
 // The attributes every kiln primitive is created with: the scratchpad belongs
 // to the kernel (allocated at prepare), so execution never allocates.
 dnnl::primitive_attr kernel_attr();
-// kernel_attr() plus a relu eltwise post-op: dst = max(result, 0).
-dnnl::primitive_attr relu_kernel_attr();
+// kernel_attr() plus post-ops: with accumulate, a sum post-op (result +=
+// what dst held before); with relu, then dst = max(result, 0).
+dnnl::primitive_attr fused_kernel_attr(bool accumulate, bool relu);
 
 // Bytes owned by a kernel, from the CPU allocator, allocated at prepare.
 class ScratchBuffer {

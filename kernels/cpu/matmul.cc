@@ -52,7 +52,7 @@ class MatmulKernel final : public Kernel {
       bias = cpu::plain_md(dims);
     }
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, bias, dst),
-                                          relu_ ? cpu::relu_kernel_attr() : cpu::kernel_attr(),
+                                          cpu::fused_kernel_attr(false, relu_),
                                           cpu::dnnl_engine());
     step_ = cpu::DnnlStep(dnnl::matmul(pd), pd);
     a_ = step_.arg(DNNL_ARG_SRC, src);

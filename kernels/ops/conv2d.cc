@@ -75,15 +75,26 @@ void check_float_inputs(const OpDef& op, const std::vector<TensorMeta>& in) {
 
 std::vector<TensorMeta> infer_conv2d(const OpDef& op, const Attrs& attrs,
                                      const std::vector<TensorMeta>& in) {
-  KILN_CHECK(in.size() == 2 || in.size() == 3, kValue, op.name, ": got ", in.size(), " inputs (",
-             describe_inputs(in), "); expected x, weight and an optional bias");
+  const bool residual = attrs.get_bool("residual");
+  const size_t min = residual ? 3 : 2;
+  KILN_CHECK(in.size() == min || in.size() == min + 1, kValue, op.name, ": got ", in.size(),
+             " inputs (", describe_inputs(in), "); expected x, weight, an optional bias",
+             residual ? " and the residual" : "");
   check_float_inputs(op, in);
   const Conv2dGeometry g = conv2d_geometry(op, attrs, in[0].shape, in[1].shape);
-  if (in.size() == 3) {
+  if (in.size() == min + 1) {
     KILN_CHECK(in[2].shape == Shape({g.o}), kValue, op.name, ": bias has shape ", in[2].shape.str(),
                "; expected (", g.o, ",) for weight ", in[1].shape.str());
   }
+  if (residual) {
+    KILN_CHECK(in.back().shape == g.output_shape(), kValue, op.name, ": residual has shape ",
+               in.back().shape.str(), "; expected the output's shape ", g.output_shape().str());
+  }
   return {{DType::kFloat32, g.output_shape()}};
+}
+
+int conv2d_in_place_input(const Attrs& attrs, int num_inputs) {
+  return attrs.get_bool("residual") ? num_inputs - 1 : -1;
 }
 
 std::vector<TensorMeta> infer_conv2d_backward_data(const OpDef& op, const Attrs& attrs,
@@ -131,7 +142,9 @@ void grad_conv2d(GradContext& c) {
     a.set("weight_shape", w.shape().vec());
     set_grad(c, 1, call("conv2d_backward_weight", {dy, x}, a));
   }
-  if (c.num_inputs() == 3 && c.needs_input_grad(2)) {
+  const bool residual = c.attrs().get_bool("residual");
+  if (residual && c.needs_input_grad(c.num_inputs() - 1)) set_grad(c, c.num_inputs() - 1, dy);
+  if (c.num_inputs() == (residual ? 4 : 3) && c.needs_input_grad(2)) {
     const bool nchw = read_layout(get_op("conv2d"), c.attrs()) == Layout::kNCHW;
     const std::vector<int64_t> not_channels =
         nchw ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0, 1, 2};
@@ -153,6 +166,8 @@ void define_conv2d_ops(OpTable& t) {
   with_conv_attrs(t.define("conv2d"))
       .inputs(-1)
       .attr("relu", AttrType::kBool, false)
+      .attr("residual", AttrType::kBool, false)
+      .in_place_input(conv2d_in_place_input)
       .infer(infer_conv2d)
       .grad(grad_conv2d);
   with_conv_attrs(t.define("conv2d_backward_data"))

@@ -193,6 +193,57 @@ TEST(Conv2d, FusedReluMatchesReferenceAndTheUnfusedOps) {
   }
 }
 
+// The residual form (what graph::ResidualAddFusion emits): both backends
+// agree, in both formats, with and without bias and relu, and equal conv2d
+// followed by add and relu.
+TEST(Conv2d, FusedResidualMatchesReferenceAndTheUnfusedOps) {
+  const Case cases[] = {{{2, 3, 8, 8}, 8, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+                        {{1, 16, 9, 7}, 32, 3, 3, {2, 2}, {1, 1}, {1, 1}, 1},
+                        {{2, 24, 5, 5}, 16, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1},
+                        {{1, 32, 8, 8}, 32, 3, 3, {1, 1}, {1, 1}, {1, 1}, 32}};
+  uint64_t seed = 400;
+  for (const Case& c : cases)
+    for (const char* format : {"NCHW", "NHWC"})
+      for (bool relu : {false, true}) {
+        SCOPED_TRACE(str_cat(c.x.str(), " ", format, relu ? " relu" : ""));
+        const bool nhwc = std::string(format) == "NHWC";
+        const Tensor x0 = random_tensor(c.x, seed++);
+        const Tensor x = nhwc ? to_nhwc(x0) : x0;
+        const Tensor w = random_tensor({c.out_channels, c.x[1] / c.groups, c.kh, c.kw}, seed++);
+        const Tensor b = random_tensor({c.out_channels}, seed++);
+        Attrs plain = conv_attrs(c);
+        plain.set("format", std::string(format));
+        const Tensor y = run_op("conv2d", {x, w, b}, plain)[0];
+        const Tensor r = random_tensor(y.shape(), seed++);
+        Attrs fused = plain;
+        fused.set("residual", true);
+        fused.set("relu", relu);
+        expect_cpu_matches_reference("conv2d", {x, w, r}, fused, 1e-4, 1e-5);
+        expect_cpu_matches_reference("conv2d", {x, w, b, r}, fused, 1e-4, 1e-5);
+        Tensor want = run_op("add", {y, r})[0];
+        if (relu) want = run_op("relu", {want})[0];
+        EXPECT_TRUE(testing::all_close(run_op("conv2d", {x, w, b, r}, fused)[0], want, 1e-4, 1e-5));
+      }
+}
+
+// The planner may give the output the residual's buffer: the kernel then
+// accumulates in place, and must not clear what it adds.
+TEST(Conv2d, ResidualMayShareTheOutputBuffer) {
+  const OpDef& op = get_op("conv2d");
+  const Attrs attrs = op.complete_attrs({{"padding", std::vector<int64_t>{1, 1}},
+                                         {"residual", true},
+                                         {"format", std::string("NHWC")}});
+  const Tensor x = random_tensor({2, 6, 6, 8}, 1), w = random_tensor({8, 8, 3, 3}, 2);
+  const Tensor r = random_tensor({2, 6, 6, 8}, 3);
+  EXPECT_EQ(op.in_place_input(attrs, 3), 2);
+  auto kernel = op.prepare(Backend::kCpu, attrs, {x.meta(), w.meta(), r.meta()}, {r.meta()});
+  const Tensor want = run_op("conv2d", {x, w, r}, attrs, Backend::kReference)[0];
+  Tensor shared = r.clone();
+  Tensor inputs[3] = {x, w, shared};
+  kernel->run(inputs, &shared);
+  EXPECT_TRUE(testing::all_close(shared, want, 1e-4, 1e-5));
+}
+
 TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
   const Tensor x = random_tensor({1, 4, 5, 5}, 1), w = random_tensor({6, 4, 3, 3}, 2);
   testing::expect_op_error("conv2d", {random_tensor({4, 5, 5}, 1), w}, {}, ErrorKind::kValue,
@@ -214,6 +265,10 @@ TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
   // NHWC reads channels from the last dim: 5 here, not the weight's 4.
   testing::expect_op_error("conv2d", {x, w}, {{"format", std::string("NHWC")}}, ErrorKind::kValue,
                            {"in_channels / groups = 5"});
+  testing::expect_op_error("conv2d", {x, w, random_tensor({1, 6, 3, 4}, 3)}, {{"residual", true}},
+                           ErrorKind::kValue, {"residual", "(1, 6, 3, 4)", "(1, 6, 3, 3)"});
+  testing::expect_op_error("conv2d", {x, w}, {{"residual", true}}, ErrorKind::kValue,
+                           {"2 inputs", "and the residual"});
   testing::expect_op_error("conv2d", {x}, {}, ErrorKind::kValue, {"1 inputs"});
   testing::expect_op_error("conv2d", {x, w, random_tensor({6}, 3), x}, {}, ErrorKind::kValue,
                            {"4 inputs"});

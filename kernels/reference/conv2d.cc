@@ -1,6 +1,7 @@
 // Reference conv2d and its backward ops: direct loops from the definition,
 //   y[n,o,i,j] = b[o] + sum_{c,p,q} x[n, g*C/G + c, i*s - pad + p*d, j*s - pad + q*d] w[o,c,p,q]
-// (g = o's group), accumulated in double, then max(y, 0) when relu is set.
+// (g = o's group), accumulated in double, plus the residual input when
+// residual is set, then max(y, 0) when relu is set.
 // The backward ops scatter the same terms into dx or dw. Activations are
 // indexed through layout_offset, so NCHW and NHWC share every loop.
 #include "kernels/ops/conv2d.h"
@@ -45,7 +46,8 @@ class RefConv2d final : public Kernel {
   explicit RefConv2d(const KernelArgs& args)
       : g_(conv2d_geometry(get_op("conv2d"), args.attrs, args.inputs[0].shape,
                            args.inputs[1].shape)),
-        has_bias_(args.inputs.size() == 3),
+        residual_(args.attrs.get_bool("residual")),
+        has_bias_(args.inputs.size() == (residual_ ? 4u : 3u)),
         relu_(args.attrs.get_bool("relu")) {}
 
   void run(const Tensor* in, Tensor* out) override {
@@ -59,6 +61,10 @@ class RefConv2d final : public Kernel {
       const int64_t inner = g_.layout == Layout::kNCHW ? g_.oh * g_.ow : 1;
       for (size_t i = 0; i < acc.size(); ++i) acc[i] += in[2].data<float>()[(i / inner) % g_.o];
     }
+    if (residual_) {
+      const float* r = in[has_bias_ ? 3 : 2].data<float>();
+      for (size_t i = 0; i < acc.size(); ++i) acc[i] += r[i];
+    }
     if (relu_)
       for (double& v : acc) v = v > 0 ? v : 0.0;
     store(acc, out[0]);
@@ -66,7 +72,7 @@ class RefConv2d final : public Kernel {
 
  private:
   Conv2dGeometry g_;
-  bool has_bias_, relu_;
+  bool residual_, has_bias_, relu_;
 };
 
 void ref_conv2d_backward_data(const Attrs& attrs, const Tensor* in, Tensor* out) {
