@@ -5,8 +5,11 @@
 #
 #   tools/fuzz.sh [SECONDS]        # default 60; CI runs it as is
 #
-# Objects are cached in $KILN_FUZZ_BUILD (default /tmp/kiln-fuzz-build), so a
-# second run only recompiles what changed. New inputs the fuzzer finds go to
+# Objects are cached in $KILN_FUZZ_BUILD/objects (default /tmp/kiln-fuzz-build),
+# so a second run only recompiles what changed. Sources and headers are named
+# relative to the checkout, so the cache's dependency files stay valid when
+# another checkout (a CI clone elsewhere) uses it; the older obj/ held
+# absolute paths and is no longer read. New inputs the fuzzer finds go to
 # $KILN_FUZZ_BUILD/corpus (not committed); crashes to $KILN_FUZZ_BUILD/artifacts.
 # Exit status: 0 when the run found nothing, non-zero otherwise.
 set -euo pipefail
@@ -16,7 +19,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${KILN_FUZZ_BUILD:-/tmp/kiln-fuzz-build}"
 jobs="${KILN_FUZZ_JOBS:-$(nproc)}"
 cxx=/usr/bin/clang++
-mkdir -p "$build/gen/serialization" "$build/obj" "$build/corpus" "$build/artifacts"
+mkdir -p "$build/gen/serialization" "$build/objects" "$build/corpus" "$build/artifacts"
 
 # The generated header, as the Bazel genrule makes it.
 if [[ ! -f "$build/gen/serialization/kiln_generated.h" ||
@@ -33,7 +36,7 @@ sources=$(ls kernels/core/*.cc kernels/*.cc kernels/ops/*.cc kernels/cpu/*.cc \
 
 flags="-std=c++17 -DFLATBUFFERS_MAX_ALIGNMENT=64 -O1 -g -fno-omit-frame-pointer -fopenmp -fno-math-errno \
   -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
-  -I$root -I$build/gen -w"
+  -I. -I$build/gen -w"
 
 # A makefile, so that only changed sources (or sources whose headers changed)
 # are recompiled, in parallel.
@@ -41,15 +44,14 @@ flags="-std=c++17 -DFLATBUFFERS_MAX_ALIGNMENT=64 -O1 -g -fno-omit-frame-pointer 
   echo "FLAGS := $flags"
   objs=""
   for src in $sources; do
-    obj="$build/obj/${src//\//__}.o"
+    obj="$build/objects/${src//\//__}.o"
     objs="$objs $obj"
-    printf '%s: %s\n\t%s $(FLAGS) -MMD -MP -c %s -o %s\n' "$obj" "$root/$src" "$cxx" \
-      "$root/$src" "$obj"
+    printf '%s: %s\n\t%s $(FLAGS) -MMD -MP -c %s -o %s\n' "$obj" "$src" "$cxx" "$src" "$obj"
   done
   echo "$build/read_model_fuzzer:$objs"
   printf '\t%s -fsanitize=fuzzer,address,undefined -fopenmp %s -o %s -ldnnl -lflatbuffers -Wl,-rpath,/usr/lib/llvm-14/lib\n' \
     "$cxx" "$objs" "$build/read_model_fuzzer"
-  echo "-include $build/obj/*.d"
+  echo "-include $build/objects/*.d"
 } > "$build/Makefile"
 make -s -j"$jobs" -f "$build/Makefile" "$build/read_model_fuzzer"
 
