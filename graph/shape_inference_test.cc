@@ -1,29 +1,17 @@
 #include "graph/shape_inference.h"
 
-#include <functional>
-
 #include <gtest/gtest.h>
 
 #include "graph/testing/graph_testing.h"
 #include "kernels/core/error.h"
+#include "kernels/testing/op_runner.h"
 
 namespace kiln {
 namespace graph {
 namespace {
 
+using kiln::testing::expect_error;
 using testing::f32;
-
-void expect_error(const std::function<void()>& fn, ErrorKind kind,
-                  std::initializer_list<const char*> needles) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    for (const char* n : needles)
-      EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what();
-  }
-}
 
 TEST(ShapeInference, ReinfersEveryNodeForNewBatchSizes) {
   const Graph g = testing::small_cnn(4);
@@ -49,21 +37,34 @@ TEST(ShapeInference, DeclaredSignaturesShowDynamicDims) {
 
 TEST(ShapeInference, BadInputsNameTheInputWhatWasGivenAndExpected) {
   const Graph g = testing::small_cnn(4);
-  expect_error([&] { infer_shapes(g, {{DType::kInt32, {4, 3, 8, 8}}}); }, ErrorKind::kType,
+  expect_error(ErrorKind::kType,
+               [&] {
+                 infer_shapes(g, {{DType::kInt32, {4, 3, 8, 8}}});
+               },
                {"'x'", "int32", "float32(?, 3, 8, 8)"});
-  expect_error([&] { infer_shapes(g, {f32({4, 3, 8})}); }, ErrorKind::kValue,
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 infer_shapes(g, {f32({4, 3, 8})});
+               },
                {"'x'", "(4, 3, 8)", "(?, 3, 8, 8)", "rank"});
-  expect_error([&] { infer_shapes(g, {f32({4, 3, 8, 9})}); }, ErrorKind::kValue,
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 infer_shapes(g, {f32({4, 3, 8, 9})});
+               },
                {"'x'", "(4, 3, 8, 9)", "(?, 3, 8, 8)", "? may be any size"});
-  expect_error([&] { infer_shapes(g, {}); }, ErrorKind::kValue, {"0 input shapes", "1 inputs"});
+  expect_error(ErrorKind::kValue, [&] { infer_shapes(g, {}); }, {"0 input shapes", "1 inputs"});
 }
 
 TEST(ShapeInference, NodeFailuresNameTheNodeAndOp) {
   Graph g;  // a reshape baked at batch 4 cannot follow another batch
   const ValueId x = g.add_input("x", f32({4, 6}), 1);
   const ValueId y = g.add_node(OpCall::make("exp"), {x})[0];
-  g.add_output("y", g.add_node(OpCall::make("reshape", {{"shape", std::vector<int64_t>{4, 3, 2}}}), {y})[0]);
-  expect_error([&] { infer_shapes(g, {f32({5, 6})}); }, ErrorKind::kValue,
+  g.add_output(
+      "y", g.add_node(OpCall::make("reshape", {{"shape", std::vector<int64_t>{4, 3, 2}}}), {y})[0]);
+  expect_error(ErrorKind::kValue,
+               [&] {
+                 infer_shapes(g, {f32({5, 6})});
+               },
                {"node 1", "reshape", "(5, 6)"});
 }
 
@@ -78,7 +79,7 @@ TEST(ShapeInference, StateUpdatesMustKeepTheirShape) {
   const ValueId bx = bad.add_input("x", f32({3}), 1);
   const ValueId bs = bad.add_state("s", Tensor::empty({3}, DType::kFloat32));
   bad.set_state_update(bs, bad.add_node(OpCall::make("exp"), {bx})[0]);
-  expect_error([&] { infer_shapes(bad, {f32({4})}); }, ErrorKind::kValue, {"state 's'", "(4,)"});
+  expect_error(ErrorKind::kValue, [&] { infer_shapes(bad, {f32({4})}); }, {"state 's'", "(4,)"});
 }
 
 }  // namespace
