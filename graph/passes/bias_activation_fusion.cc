@@ -1,5 +1,8 @@
 #include "graph/passes/bias_activation_fusion.h"
 
+#include <cmath>
+#include <optional>
+
 #include "graph/rewrite.h"
 
 namespace kiln {
@@ -36,9 +39,29 @@ bool per_axis_constant(const Graph& g, ValueId c, const Shape& y, int axis) {
   return true;
 }
 
+// The value of a float32 constant with one element (any rank).
+std::optional<float> single_value(const Graph& g, ValueId c) {
+  if (!is_constant(g, c) || g.value(c).meta.dtype != DType::kFloat32 ||
+      g.value(c).meta.shape.numel() != 1)
+    return std::nullopt;
+  return constant_data(g, c).data<float>()[0];
+}
+
+// The non-constant side y of a binary node whose other side is a single
+// float constant, when the result keeps y's meta; -1 otherwise.
+ValueId scalar_operand_side(const Graph& g, const Node& node, std::optional<float>* value) {
+  for (int side = 0; side < 2; ++side) {
+    const ValueId y = node.inputs[side];
+    *value = single_value(g, node.inputs[1 - side]);
+    if (*value && g.value(node.outputs[0]).meta == g.value(y).meta) return y;
+  }
+  return -1;
+}
+
 struct Match {
-  int producer, node;  // node: the add or the relu
-  ValueId bias = -1;   // the add's constant; -1 for a relu
+  int producer, node;   // node: the add, the relu (or maximum with 0) or the minimum
+  ValueId bias = -1;    // the add's constant
+  double relu_max = 0;  // the minimum's bound, > 0
 };
 
 std::vector<Match> find_matches(const Graph& g) {
@@ -50,6 +73,24 @@ std::vector<Match> find_matches(const Graph& g) {
     if (node.op.name() == "relu") {
       if (fusable_producer(g, uses, node.inputs[0], n, /*bias=*/false))
         out.push_back({g.value(node.inputs[0]).producer, n});
+      continue;
+    }
+    std::optional<float> value;
+    if (node.op.name() == "maximum") {  // maximum(y, 0) is relu(y)
+      const ValueId y = scalar_operand_side(g, node, &value);
+      if (y >= 0 && *value == 0.0f && fusable_producer(g, uses, y, n, /*bias=*/false))
+        out.push_back({g.value(y).producer, n});
+      continue;
+    }
+    if (node.op.name() == "minimum") {  // caps a fused relu: ReLU6
+      const ValueId y = scalar_operand_side(g, node, &value);
+      if (y < 0 || !(*value > 0.0f) || g.value(y).kind != ValueKind::kIntermediate ||
+          !uses.only_used_by(y, n))
+        continue;
+      const Node& p = nodes[g.value(y).producer];
+      if (p.op.name() == "conv2d" && p.op.attrs.get_bool("relu") &&
+          std::isinf(p.op.attrs.get_float("relu_max")))
+        out.push_back({g.value(y).producer, n, -1, *value});
       continue;
     }
     if (node.op.name() != "add") continue;
@@ -71,7 +112,11 @@ std::vector<Match> find_matches(const Graph& g) {
 void apply(Graph& g, const Match& m, NameSet& names) {
   const Node p = g.nodes()[m.producer], node = g.nodes()[m.node];
   const ValueId y = p.outputs[0];
-  if (m.bias < 0) {  // relu
+  if (m.relu_max > 0) {
+    Attrs attrs = p.op.attrs;
+    attrs.set("relu_max", m.relu_max);
+    g.mutable_nodes()[m.producer].op = OpCall(*p.op.def, attrs);
+  } else if (m.bias < 0) {  // relu
     Attrs attrs = p.op.attrs;
     attrs.set("relu", true);
     g.mutable_nodes()[m.producer].op = OpCall(*p.op.def, attrs);

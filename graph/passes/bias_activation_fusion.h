@@ -8,13 +8,16 @@
 //   matmul(a, B[, b]) -> add(., c)  =>  matmul(a, B, b + c)
 //       c: float32 constant whose shape is (N,) after dropping leading 1s
 //       (or a single element);
-//   conv2d / matmul -> relu         =>  the same op with relu = true.
+//   conv2d / matmul -> relu         =>  the same op with relu = true
+//       (maximum(., 0) with a single-element 0 constant counts as relu);
+//   conv2d {relu} -> minimum(., c)  =>  conv2d {relu, relu_max = c}
+//       c: a single-element float32 constant > 0 (ReLU6, clip(x, 0, 6)).
 // add(c, y) matches as well as add(y, c). Preconditions (else nothing
 // changes): the producer has relu = false; an existing bias is a constant
 // (for an add to merge into); its output is read by the add or
 // relu only (not by another node, not a graph output, not a state update);
 // the add's output has the producer's meta (the bias does not broadcast the
-// result any larger). Chains (conv -> add -> relu) fuse in one run.
+// result any larger). Chains (conv -> add -> relu -> minimum) fuse in one run.
 #pragma once
 
 #include "graph/pass_manager.h"

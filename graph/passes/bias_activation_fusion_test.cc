@@ -1,8 +1,8 @@
 #include "graph/passes/bias_activation_fusion.h"
 
-#include <optional>
-
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include "graph/rewrite.h"
 #include "graph/testing/graph_testing.h"
@@ -27,8 +27,8 @@ Graph conv_graph(std::optional<Shape> bias_shape, bool relu, bool bias_first = f
   ValueId y = g.add_node(OpCall::make("conv2d", kPad1), in)[0];
   if (bias_shape) {
     const ValueId c = g.add_constant("c", rand(*bias_shape, 2));
-    y = g.add_node(OpCall::make("add"), bias_first ? std::vector<ValueId>{c, y}
-                                                   : std::vector<ValueId>{y, c})[0];
+    y = g.add_node(OpCall::make("add"),
+                   bias_first ? std::vector<ValueId>{c, y} : std::vector<ValueId>{y, c})[0];
   }
   if (relu) y = g.add_node(OpCall::make("relu"), {y})[0];
   g.add_output("y", y);
@@ -55,9 +55,10 @@ TEST(BiasActivationFusion, ConvBiasAndReluBecomeOneConv) {
   expect_fused(conv_graph(Shape{4, 1, 1}, true, /*bias_first=*/true), in, "conv2d", true, true);
   expect_fused(conv_graph(Shape{1, 4, 1, 1}, false), in, "conv2d", false, true);
   expect_fused(conv_graph(std::nullopt, true), in, "conv2d", true, false);
-  expect_fused(conv_graph(Shape{}, true), in, "conv2d", true, true);  // a scalar bias
+  expect_fused(conv_graph(Shape{}, true), in, "conv2d", true, true);   // a scalar bias
   expect_fused(conv_graph(Shape{1}, true), in, "conv2d", true, true);  // one value for all channels
-  expect_fused(conv_graph(Shape{1, 4, 1, 1}, true, false, /*conv_bias=*/true), in, "conv2d", true, true);
+  expect_fused(conv_graph(Shape{1, 4, 1, 1}, true, false, /*conv_bias=*/true), in, "conv2d", true,
+               true);
 }
 
 Graph linear_graph(const Shape& x_shape, const Shape& bias_shape, bool relu) {
@@ -92,7 +93,8 @@ TEST(BiasActivationFusion, RefusesEachBrokenPrecondition) {
     Graph g;  // the bias is an input, not a constant
     const ValueId x = g.add_input("x", f32({3, 4}));
     const ValueId b = g.add_input("b", f32({5}));
-    const ValueId y = g.add_node(OpCall::make("matmul"), {x, g.add_constant("w", rand({4, 5}, 1))})[0];
+    const ValueId y =
+        g.add_node(OpCall::make("matmul"), {x, g.add_constant("w", rand({4, 5}, 1))})[0];
     g.add_output("y", g.add_node(OpCall::make("add"), {y, b})[0]);
     expect_unchanged(g, "a non-constant bias");
   }
@@ -104,7 +106,8 @@ TEST(BiasActivationFusion, RefusesEachBrokenPrecondition) {
   {
     Graph g;  // relu's input is read twice
     const ValueId x = g.add_input("x", f32({2, 3, 5, 5}));
-    const ValueId y = g.add_node(OpCall::make("conv2d"), {x, g.add_constant("w", rand({4, 3, 3, 3}, 1))})[0];
+    const ValueId y =
+        g.add_node(OpCall::make("conv2d"), {x, g.add_constant("w", rand({4, 3, 3, 3}, 1))})[0];
     g.add_output("r", g.add_node(OpCall::make("relu"), {y})[0]);
     g.add_output("s", g.add_node(OpCall::make("sigmoid"), {y})[0]);
     expect_unchanged(g, "the conv output has two readers");
@@ -114,16 +117,58 @@ TEST(BiasActivationFusion, RefusesEachBrokenPrecondition) {
     const ValueId x = g.add_input("x", f32({2, 3, 5, 5}));
     const ValueId y = g.add_node(OpCall::make("conv2d", {{"relu", true}}),
                                  {x, g.add_constant("w", rand({4, 3, 3, 3}, 1))})[0];
-    g.add_output("y", g.add_node(OpCall::make("add"), {y, g.add_constant("c", rand({1, 4, 1, 1}, 2))})[0]);
+    g.add_output(
+        "y", g.add_node(OpCall::make("add"), {y, g.add_constant("c", rand({1, 4, 1, 1}, 2))})[0]);
     expect_unchanged(g, "the producer already applies relu");
   }
   {
     Graph g;  // other activations are not fused
     const ValueId x = g.add_input("x", f32({3, 4}));
-    const ValueId y = g.add_node(OpCall::make("matmul"), {x, g.add_constant("w", rand({4, 5}, 1))})[0];
+    const ValueId y =
+        g.add_node(OpCall::make("matmul"), {x, g.add_constant("w", rand({4, 5}, 1))})[0];
     g.add_output("y", g.add_node(OpCall::make("sigmoid"), {y})[0]);
     expect_unchanged(g, "sigmoid");
   }
+}
+
+// clip(conv, 0, bound) as kiln.functional.clip writes it: maximum(., 0) then
+// minimum(., bound), with scalar constants.
+Graph clip_graph(float lower, float upper, bool conv_first = true) {
+  Graph g;
+  const ValueId x = g.add_input("x", f32({2, 3, 5, 5}), 1);
+  ValueId y =
+      g.add_node(OpCall::make("conv2d", kPad1), {x, g.add_constant("w", rand({4, 3, 3, 3}, 1))})[0];
+  const auto scalar = [&](const char* name, float v) {
+    Tensor t = Tensor::empty({}, DType::kFloat32);
+    t.data<float>()[0] = v;
+    return g.add_constant(name, t);
+  };
+  const ValueId lo = scalar("lo", lower), hi = scalar("hi", upper);
+  y = g.add_node(OpCall::make("maximum"),
+                 conv_first ? std::vector<ValueId>{y, lo} : std::vector<ValueId>{lo, y})[0];
+  y = g.add_node(OpCall::make("minimum"), {y, hi})[0];
+  g.add_output("y", y);
+  return g;
+}
+
+TEST(BiasActivationFusion, ClipToZeroAndABoundBecomesACappedRelu) {
+  for (bool conv_first : {true, false}) {
+    Graph g = clip_graph(0.0f, 0.5f, conv_first);
+    const Graph before = g;
+    EXPECT_TRUE(BiasActivationFusion().run(g));
+    verify(g);
+    ASSERT_EQ(g.nodes().size(), 1u) << g.str();
+    EXPECT_TRUE(g.nodes()[0].op.attrs.get_bool("relu"));
+    EXPECT_EQ(g.nodes()[0].op.attrs.get_float("relu_max"), 0.5);
+    expect_same_outputs(before, g, {rand({2, 3, 5, 5}, 9)}, 1e-4, 1e-5);
+  }
+  // Another lower bound is no relu: nothing fuses.
+  expect_unchanged(clip_graph(-1.0f, 6.0f), "clip(x, -1, 6)");
+  // A bound <= 0 leaves the minimum.
+  Graph g = clip_graph(0.0f, -1.0f);
+  BiasActivationFusion().run(g);
+  EXPECT_EQ(count_ops(g, "minimum"), 1);
+  EXPECT_EQ(count_ops(g, "maximum"), 0);
 }
 
 }  // namespace

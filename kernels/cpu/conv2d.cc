@@ -73,14 +73,14 @@ struct ConvDescs {
   }
 
   // Fused post-ops (inference only): accumulate adds what dst holds (the
-  // residual), relu then takes max(y, 0).
-  dnnl::convolution_forward::primitive_desc forward_pd(prop_kind prop, const memory::desc& bias,
-                                                       bool accumulate = false,
-                                                       bool relu = false) const {
+  // residual), relu then takes min(max(y, 0), relu_max).
+  dnnl::convolution_forward::primitive_desc forward_pd(
+      prop_kind prop, const memory::desc& bias, bool accumulate = false, bool relu = false,
+      double relu_max = std::numeric_limits<double>::infinity()) const {
     const dnnl::convolution_forward::desc desc(prop, algorithm::convolution_direct, src_md(),
                                                wei_md(), bias, dst_md(), strides, dilates, pad_l,
                                                pad_r);
-    return {desc, cpu::fused_kernel_attr(accumulate, relu), cpu::dnnl_engine()};
+    return {desc, cpu::fused_kernel_attr(accumulate, relu, relu_max), cpu::dnnl_engine()};
   }
 };
 
@@ -100,7 +100,7 @@ class Conv2dKernel final : public Kernel {
     d.plain_dst = residual;
     const auto pd = d.forward_pd(prop_kind::forward_inference,
                                  has_bias ? cpu::plain_md(DnnlDims{g.o}) : memory::desc(), residual,
-                                 args.attrs.get_bool("relu"));
+                                 args.attrs.get_bool("relu"), args.attrs.get_float("relu_max"));
     step_ = cpu::DnnlStep(dnnl::convolution_forward(pd), pd);
     src_ = Operand::input(d.user_src, pd.src_desc());
     wei_ = Operand::input(d.user_wei, pd.weights_desc());

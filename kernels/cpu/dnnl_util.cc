@@ -2,6 +2,8 @@
 
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include <cmath>
+
 #include "kernels/infer_util.h"
 
 namespace kiln {
@@ -48,11 +50,14 @@ dnnl::primitive_attr kernel_attr() {
   return attr;
 }
 
-dnnl::primitive_attr fused_kernel_attr(bool accumulate, bool relu) {
+dnnl::primitive_attr fused_kernel_attr(bool accumulate, bool relu, double relu_max) {
   dnnl::primitive_attr attr = kernel_attr();
   dnnl::post_ops ops;
   if (accumulate) ops.append_sum(1.0f);
-  if (relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  if (relu && std::isinf(relu_max))
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  else if (relu)  // clip: alpha and beta are the bounds
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, static_cast<float>(relu_max));
   attr.set_post_ops(ops);
   return attr;
 }

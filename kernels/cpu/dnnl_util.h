@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
@@ -43,8 +44,9 @@ dnnl::memory::desc any_md(const DnnlDims& dims);
 // to the kernel (allocated at prepare), so execution never allocates.
 dnnl::primitive_attr kernel_attr();
 // kernel_attr() plus post-ops: with accumulate, a sum post-op (result +=
-// what dst held before); with relu, then dst = max(result, 0).
-dnnl::primitive_attr fused_kernel_attr(bool accumulate, bool relu);
+// what dst held before); with relu, then dst = min(max(result, 0), relu_max).
+dnnl::primitive_attr fused_kernel_attr(bool accumulate, bool relu,
+                                       double relu_max = std::numeric_limits<double>::infinity());
 
 // Bytes owned by a kernel, from the CPU allocator, allocated at prepare.
 class ScratchBuffer {

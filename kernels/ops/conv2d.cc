@@ -1,5 +1,8 @@
 #include "kernels/ops/conv2d.h"
 
+#include <cmath>
+#include <limits>
+
 #include "kernels/core/error.h"
 #include "kernels/grad_builder.h"
 #include "kernels/infer_util.h"
@@ -86,6 +89,10 @@ std::vector<TensorMeta> infer_conv2d(const OpDef& op, const Attrs& attrs,
     KILN_CHECK(in[2].shape == Shape({g.o}), kValue, op.name, ": bias has shape ", in[2].shape.str(),
                "; expected (", g.o, ",) for weight ", in[1].shape.str());
   }
+  const double relu_max = attrs.get_float("relu_max");
+  KILN_CHECK(relu_max > 0 && (attrs.get_bool("relu") || std::isinf(relu_max)), kValue, op.name,
+             ": relu_max is ", relu_max, " with relu=", attrs.get_bool("relu") ? "true" : "false",
+             "; expected a bound > 0 for a fused relu (inf: none)");
   if (residual) {
     KILN_CHECK(in.back().shape == g.output_shape(), kValue, op.name, ": residual has shape ",
                in.back().shape.str(), "; expected the output's shape ", g.output_shape().str());
@@ -130,8 +137,14 @@ void grad_conv2d(GradContext& c) {
   const Var x = input(c, 0), w = input(c, 1);
   Var dy = output_grad(c, 0);
   if (!dy.defined()) return;
-  // Fused relu: y = relu(z) passes dy where y > 0 (equivalently z > 0).
+  // Fused relu: y = relu(z) passes dy where y > 0 (equivalently z > 0), and
+  // with a cap, where y < relu_max.
   if (c.attrs().get_bool("relu")) dy = call("relu_grad", {dy, output(c, 0)});
+  const double relu_max = c.attrs().get_float("relu_max");
+  if (!std::isinf(relu_max)) {
+    const Var y = output(c, 0);
+    dy = call("where", {call("less", {y, scalar_like(y, relu_max)}), dy, scalar_like(dy, 0)});
+  }
   if (c.needs_input_grad(0)) {
     Attrs a = conv_attrs(c.attrs());
     a.set("input_shape", x.shape().vec());
@@ -166,6 +179,7 @@ void define_conv2d_ops(OpTable& t) {
   with_conv_attrs(t.define("conv2d"))
       .inputs(-1)
       .attr("relu", AttrType::kBool, false)
+      .attr("relu_max", AttrType::kFloat, std::numeric_limits<double>::infinity())
       .attr("residual", AttrType::kBool, false)
       .in_place_input(conv2d_in_place_input)
       .infer(infer_conv2d)

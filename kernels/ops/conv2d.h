@@ -6,7 +6,9 @@
 // All three take stride, padding, dilation (2 ints each), groups and format
 // (the activation layout, kernels/ops/layout.h).
 // conv2d also takes relu (bool, default false): y = max(conv + bias, 0), the
-// form graph::BiasActivationFusion produces (a oneDNN eltwise post-op on CPU),
+// form graph::BiasActivationFusion produces (a oneDNN eltwise post-op on CPU);
+// relu_max (float > 0, default inf; only with relu) caps it, y = min(y,
+// relu_max), as in ReLU6;
 // and residual (bool, default false): then its last input r, of the output's
 // shape, is added before the relu, y = max(conv + bias + r, 0), the form
 // graph::ResidualAddFusion produces (a oneDNN sum post-op accumulating into

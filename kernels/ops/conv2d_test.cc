@@ -190,6 +190,13 @@ TEST(Conv2d, FusedReluMatchesReferenceAndTheUnfusedOps) {
     double min = 0;
     for (int64_t i = 0; i < got.numel(); ++i) min = std::min<double>(min, got.data<float>()[i]);
     EXPECT_EQ(min, 0.0);
+    // Capped (ReLU6-style, here at 0.5 so that the cap bites): min(relu(y), cap).
+    Attrs capped = attrs;
+    capped.set("relu_max", 0.5);
+    expect_cpu_matches_reference("conv2d", {x, w, b}, capped, 1e-4, 1e-5);
+    const Tensor cap = testing::from_values({}, {0.5f});
+    EXPECT_TRUE(testing::all_close(run_op("conv2d", {x, w, b}, capped)[0],
+                                   run_op("minimum", {want, cap})[0], 1e-4, 1e-5));
   }
 }
 
@@ -269,6 +276,10 @@ TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
                            ErrorKind::kValue, {"residual", "(1, 6, 3, 4)", "(1, 6, 3, 3)"});
   testing::expect_op_error("conv2d", {x, w}, {{"residual", true}}, ErrorKind::kValue,
                            {"2 inputs", "and the residual"});
+  testing::expect_op_error("conv2d", {x, w}, {{"relu_max", 6.0}}, ErrorKind::kValue,
+                           {"relu_max is 6", "relu=false", "> 0 for a fused relu"});
+  testing::expect_op_error("conv2d", {x, w}, {{"relu", true}, {"relu_max", 0.0}}, ErrorKind::kValue,
+                           {"relu_max is 0"});
   testing::expect_op_error("conv2d", {x}, {}, ErrorKind::kValue, {"1 inputs"});
   testing::expect_op_error("conv2d", {x, w, random_tensor({6}, 3), x}, {}, ErrorKind::kValue,
                            {"4 inputs"});

@@ -141,13 +141,17 @@ TEST(NnGrad, FusedBiasAndRelu) {
       "conv2d",
       {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
       {{"relu", true}}, {0, 1, 2}, 1e-3);
-  // A residual input gets dy (masked by the relu).
+  // A capped relu passes dy only where 0 < y < relu_max.
   check_grad(
       "conv2d",
-      {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3),
-       random_tensor({2, 4, 5, 5}, 4)},
-      {{"relu", true}, {"residual", true}, {"padding", std::vector<int64_t>{1, 1}}}, {0, 1, 2, 3},
-      1e-3);
+      {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3)},
+      {{"relu", true}, {"relu_max", 0.7}}, {0, 1, 2}, 1e-3);
+  // A residual input gets dy (masked by the relu).
+  check_grad("conv2d",
+             {random_tensor({2, 3, 5, 5}, 1), random_tensor({4, 3, 3, 3}, 2), random_tensor({4}, 3),
+              random_tensor({2, 4, 5, 5}, 4)},
+             {{"relu", true}, {"residual", true}, {"padding", std::vector<int64_t>{1, 1}}},
+             {0, 1, 2, 3}, 1e-3);
   // NHWC: the bias gradient sums over (n, h, w), the first three axes.
   check_grad(
       "conv2d",

@@ -1,11 +1,12 @@
 // Reference conv2d and its backward ops: direct loops from the definition,
 //   y[n,o,i,j] = b[o] + sum_{c,p,q} x[n, g*C/G + c, i*s - pad + p*d, j*s - pad + q*d] w[o,c,p,q]
 // (g = o's group), accumulated in double, plus the residual input when
-// residual is set, then max(y, 0) when relu is set.
+// residual is set, then min(max(y, 0), relu_max) when relu is set.
 // The backward ops scatter the same terms into dx or dw. Activations are
 // indexed through layout_offset, so NCHW and NHWC share every loop.
 #include "kernels/ops/conv2d.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace kiln {
@@ -48,7 +49,8 @@ class RefConv2d final : public Kernel {
                            args.inputs[1].shape)),
         residual_(args.attrs.get_bool("residual")),
         has_bias_(args.inputs.size() == (residual_ ? 4u : 3u)),
-        relu_(args.attrs.get_bool("relu")) {}
+        relu_(args.attrs.get_bool("relu")),
+        relu_max_(args.attrs.get_float("relu_max")) {}
 
   void run(const Tensor* in, Tensor* out) override {
     std::vector<double> acc(out[0].numel(), 0.0);
@@ -66,13 +68,14 @@ class RefConv2d final : public Kernel {
       for (size_t i = 0; i < acc.size(); ++i) acc[i] += r[i];
     }
     if (relu_)
-      for (double& v : acc) v = v > 0 ? v : 0.0;
+      for (double& v : acc) v = v > 0 ? std::min(v, relu_max_) : 0.0;
     store(acc, out[0]);
   }
 
  private:
   Conv2dGeometry g_;
   bool residual_, has_bias_, relu_;
+  double relu_max_;
 };
 
 void ref_conv2d_backward_data(const Attrs& attrs, const Tensor* in, Tensor* out) {
