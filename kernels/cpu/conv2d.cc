@@ -139,94 +139,86 @@ class Conv2dKernel final : public Kernel {
   void* packed_weights_ = nullptr;  // with constant weights: reordered on the first run
 };
 
-class Conv2dBackwardDataKernel final : public Kernel {
+// conv2d_backward_data (dy, w -> dx) and conv2d_backward_weight (dy, x -> dw):
+// one primitive reading two tensors and writing one, each through an Operand.
+class Conv2dBackwardKernel final : public Kernel {
  public:
-  explicit Conv2dBackwardDataKernel(const KernelArgs& args) {
-    const Conv2dGeometry g = conv2d_geometry(get_op("conv2d_backward_data"), args.attrs,
-                                             args.outputs[0].shape, args.inputs[1].shape);
-    if (args.outputs[0].shape.numel() == 0) return;
-    const ConvDescs d(g, ConvPass::kBackwardData);
+  Conv2dBackwardKernel(const KernelArgs& args, ConvPass pass) {
+    const bool data = pass == ConvPass::kBackwardData;
+    const Conv2dGeometry g = data ? conv2d_geometry(get_op("conv2d_backward_data"), args.attrs,
+                                                    args.outputs[0].shape, args.inputs[1].shape)
+                                  : conv2d_geometry(get_op("conv2d_backward_weight"), args.attrs,
+                                                    args.inputs[1].shape, args.outputs[0].shape);
+    // No batch: dx is empty, dw is zero.
+    if (args.inputs[0].shape.numel() == 0 || args.outputs[0].shape.numel() == 0) {
+      zero_bytes_ = args.outputs[0].shape.numel() * sizeof(float);
+      return;
+    }
+    const ConvDescs d(g, pass);
     const auto hint = d.forward_pd(prop_kind::forward_training, memory::desc());
-    const dnnl::convolution_backward_data::desc desc(algorithm::convolution_direct, d.src_md(),
-                                                     d.wei_md(), d.dst_md(), d.strides, d.dilates,
-                                                     d.pad_l, d.pad_r);
-    const dnnl::convolution_backward_data::primitive_desc pd(desc, cpu::kernel_attr(),
-                                                             cpu::dnnl_engine(), hint);
-    step_ = cpu::DnnlStep(dnnl::convolution_backward_data(pd), pd);
-    dy_ = Operand::input(d.user_dst, pd.diff_dst_desc());
-    wei_ = Operand::input(d.user_wei, pd.weights_desc());
-    dx_ = Operand::output(d.user_src, pd.diff_src_desc());
-    dy_slot_ = dy_.bind(step_, DNNL_ARG_DIFF_DST);
-    wei_slot_ = wei_.bind(step_, DNNL_ARG_WEIGHTS);
-    dx_slot_ = dx_.bind(step_, DNNL_ARG_DIFF_SRC);
-  }
-
-  void run(const Tensor* in, Tensor* out) override {
-    if (!step_.defined()) return;
-    step_.set(dy_slot_, dy_.prepare_data(in[0].raw_data()));
-    step_.set(wei_slot_, wei_.prepare_data(in[1].raw_data()));
-    step_.set(dx_slot_, dx_.prepare_data(out[0].raw_data()));
-    step_.execute();
-    dx_.finish(out[0].raw_data());
-  }
-
- private:
-  cpu::DnnlStep step_;
-  Operand dy_, wei_, dx_;
-  int dy_slot_ = -1, wei_slot_ = -1, dx_slot_ = -1;
-};
-
-class Conv2dBackwardWeightKernel final : public Kernel {
- public:
-  explicit Conv2dBackwardWeightKernel(const KernelArgs& args) {
-    const Conv2dGeometry g = conv2d_geometry(get_op("conv2d_backward_weight"), args.attrs,
-                                             args.inputs[1].shape, args.outputs[0].shape);
-    zero_bytes_ = args.outputs[0].shape.numel() * sizeof(float);
-    if (args.inputs[0].shape.numel() == 0) return;  // no batch: dw is zero
-    zero_bytes_ = 0;
-    const ConvDescs d(g, ConvPass::kBackwardWeight);
-    const auto hint = d.forward_pd(prop_kind::forward_training, memory::desc());
-    const dnnl::convolution_backward_weights::desc desc(algorithm::convolution_direct, d.src_md(),
-                                                        d.wei_md(), d.dst_md(), d.strides,
-                                                        d.dilates, d.pad_l, d.pad_r);
-    const dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu::kernel_attr(),
-                                                                cpu::dnnl_engine(), hint);
-    step_ = cpu::DnnlStep(dnnl::convolution_backward_weights(pd), pd);
-    dy_ = Operand::input(d.user_dst, pd.diff_dst_desc());
-    src_ = Operand::input(d.user_src, pd.src_desc());
-    dw_ = Operand::output(d.user_wei, pd.diff_weights_desc());
-    dy_slot_ = dy_.bind(step_, DNNL_ARG_DIFF_DST);
-    src_slot_ = src_.bind(step_, DNNL_ARG_SRC);
-    dw_slot_ = dw_.bind(step_, DNNL_ARG_DIFF_WEIGHTS);
+    if (data) {
+      const dnnl::convolution_backward_data::primitive_desc pd(
+          {algorithm::convolution_direct, d.src_md(), d.wei_md(), d.dst_md(), d.strides, d.dilates,
+           d.pad_l, d.pad_r},
+          cpu::kernel_attr(), cpu::dnnl_engine(), hint);
+      step_ = cpu::DnnlStep(dnnl::convolution_backward_data(pd), pd);
+      bind({Operand::input(d.user_dst, pd.diff_dst_desc()), DNNL_ARG_DIFF_DST},
+           {Operand::input(d.user_wei, pd.weights_desc()), DNNL_ARG_WEIGHTS},
+           {Operand::output(d.user_src, pd.diff_src_desc()), DNNL_ARG_DIFF_SRC});
+    } else {
+      const dnnl::convolution_backward_weights::primitive_desc pd(
+          {algorithm::convolution_direct, d.src_md(), d.wei_md(), d.dst_md(), d.strides, d.dilates,
+           d.pad_l, d.pad_r},
+          cpu::kernel_attr(), cpu::dnnl_engine(), hint);
+      step_ = cpu::DnnlStep(dnnl::convolution_backward_weights(pd), pd);
+      bind({Operand::input(d.user_dst, pd.diff_dst_desc()), DNNL_ARG_DIFF_DST},
+           {Operand::input(d.user_src, pd.src_desc()), DNNL_ARG_SRC},
+           {Operand::output(d.user_wei, pd.diff_weights_desc()), DNNL_ARG_DIFF_WEIGHTS});
+    }
   }
 
   void run(const Tensor* in, Tensor* out) override {
     if (!step_.defined()) {
-      std::memset(out[0].raw_data(), 0, zero_bytes_);
+      if (zero_bytes_ > 0) std::memset(out[0].raw_data(), 0, zero_bytes_);
       return;
     }
-    step_.set(dy_slot_, dy_.prepare_data(in[0].raw_data()));
-    step_.set(src_slot_, src_.prepare_data(in[1].raw_data()));
-    step_.set(dw_slot_, dw_.prepare_data(out[0].raw_data()));
+    step_.set(slots_[0], operands_[0].prepare_data(in[0].raw_data()));
+    step_.set(slots_[1], operands_[1].prepare_data(in[1].raw_data()));
+    step_.set(slots_[2], operands_[2].prepare_data(out[0].raw_data()));
     step_.execute();
-    dw_.finish(out[0].raw_data());
+    operands_[2].finish(out[0].raw_data());
   }
 
  private:
+  struct Arg {
+    Operand operand;
+    int dnnl_arg;
+  };
+  void bind(Arg a, Arg b, Arg out) {
+    int i = 0;
+    for (Arg* arg : {&a, &b, &out}) {
+      operands_[i] = arg->operand;
+      slots_[i] = operands_[i].bind(step_, arg->dnnl_arg);
+      ++i;
+    }
+  }
+
   size_t zero_bytes_ = 0;
   cpu::DnnlStep step_;
-  Operand dy_, src_, dw_;
-  int dy_slot_ = -1, src_slot_ = -1, dw_slot_ = -1;
+  Operand operands_[3];  // the two inputs, then the output
+  int slots_[3] = {-1, -1, -1};
 };
 
 }  // namespace
 
 void register_conv2d_cpu(OpTable& t) {
   t.set_kernel("conv2d", Backend::kCpu, cpu::dnnl_kernel<Conv2dKernel>("conv2d"));
-  t.set_kernel("conv2d_backward_data", Backend::kCpu,
-               cpu::dnnl_kernel<Conv2dBackwardDataKernel>("conv2d_backward_data"));
-  t.set_kernel("conv2d_backward_weight", Backend::kCpu,
-               cpu::dnnl_kernel<Conv2dBackwardWeightKernel>("conv2d_backward_weight"));
+  t.set_kernel(
+      "conv2d_backward_data", Backend::kCpu,
+      cpu::dnnl_kernel<Conv2dBackwardKernel>("conv2d_backward_data", ConvPass::kBackwardData));
+  t.set_kernel(
+      "conv2d_backward_weight", Backend::kCpu,
+      cpu::dnnl_kernel<Conv2dBackwardKernel>("conv2d_backward_weight", ConvPass::kBackwardWeight));
 }
 
 }  // namespace kiln

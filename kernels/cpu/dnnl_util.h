@@ -113,14 +113,15 @@ class Operand {
   bool is_input_ = true;
 };
 
-// A kernel factory for K(const KernelArgs&) that turns a oneDNN failure at
-// prepare into a kiln RuntimeError naming the op, its inputs and attrs.
+// A kernel factory for K(const KernelArgs&, extra...) that turns a oneDNN
+// failure at prepare into a kiln RuntimeError naming the op, its inputs and
+// attrs.
 [[noreturn]] void rethrow_dnnl_error(const char* op, const KernelArgs& args, const dnnl::error& e);
-template <typename K>
-KernelFactory dnnl_kernel(const char* op) {
-  return [op](const KernelArgs& args) -> std::unique_ptr<Kernel> {
+template <typename K, typename... Extra>
+KernelFactory dnnl_kernel(const char* op, Extra... extra) {
+  return [op, extra...](const KernelArgs& args) -> std::unique_ptr<Kernel> {
     try {
-      return std::make_unique<K>(args);
+      return std::make_unique<K>(args, extra...);
     } catch (const dnnl::error& e) {
       rethrow_dnnl_error(op, args, e);
     }
