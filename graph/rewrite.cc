@@ -73,12 +73,17 @@ Graph compact(const Graph& g) {
   for (int i = 0; i < g.num_values(); ++i) {
     const Value& v = g.value(i);
     switch (v.kind) {
-      case ValueKind::kInput: map[i] = out.add_input(v.name, v.meta, v.dynamic_dims); break;
-      case ValueKind::kState: map[i] = out.add_state(v.name, g.tensor(i)); break;
+      case ValueKind::kInput:
+        map[i] = out.add_input(v.name, v.meta, v.dynamic_dims);
+        break;
+      case ValueKind::kState:
+        map[i] = out.add_state(v.name, g.tensor(i));
+        break;
       case ValueKind::kConstant:
         if (!uses.unused(i)) map[i] = out.add_constant(v.name, g.tensor(i));
         break;
-      case ValueKind::kIntermediate: break;
+      case ValueKind::kIntermediate:
+        break;
     }
   }
   for (const Node& node : g.nodes()) {
@@ -97,6 +102,14 @@ Graph compact(const Graph& g) {
     if (it != g.state_updates().end()) out.set_state_update(map.at(s), map.at(it->second));
   }
   return out;
+}
+
+std::vector<int64_t> transpose_perm(const Node& transpose) {
+  std::vector<int64_t> perm = transpose.op.attrs.get_ints("perm");
+  const int64_t rank = static_cast<int64_t>(perm.size());
+  for (int64_t& axis : perm)
+    if (axis < 0) axis += rank;
+  return perm;
 }
 
 int count_ops(const Graph& g, const std::string& op) {

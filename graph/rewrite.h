@@ -59,6 +59,10 @@ class NameSet {
 // other value ids are renumbered.
 Graph compact(const Graph& g);
 
+// A transpose node's permutation with negative axes made positive (the op
+// accepts -rank <= axis < rank, as numpy does).
+std::vector<int64_t> transpose_perm(const Node& transpose);
+
 // The number of nodes applying `op`.
 int count_ops(const Graph& g, const std::string& op);
 

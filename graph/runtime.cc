@@ -42,18 +42,9 @@ std::vector<TensorSpec> output_specs(const kg::Graph& g) {
     const TensorMeta& m = g.value(o.value).meta;
     specs.push_back({o.name, m.dtype, m.shape.vec()});
   }
-  bool any_dynamic = false;
-  for (kg::ValueId v : g.inputs()) any_dynamic |= g.value(v).dynamic_dims != 0;
-  if (!any_dynamic) return specs;
+  if (!kg::has_dynamic_inputs(g)) return specs;
   for (int variant = 1; variant <= 2; ++variant) {
-    std::vector<TensorMeta> metas;
-    for (kg::ValueId v : g.inputs()) {
-      TensorMeta m = g.value(v).meta;
-      for (int d = 0; d < m.shape.rank(); ++d)
-        if (g.value(v).dynamic_dims >> d & 1u)
-          m.shape[d] = variant == 1 ? m.shape[d] + 1 : 2 * m.shape[d] + 3;
-      metas.push_back(m);
-    }
+    const std::vector<TensorMeta> metas = kg::varied_input_metas(g, variant);
     kg::Graph other;
     try {
       other = kg::infer_shapes(g, metas);
@@ -178,9 +169,7 @@ size_t Session::num_compiled() const { return cache_.size(); }
 
 std::string Session::plan_str() const { return last_ ? last_->executable->plan_str() : ""; }
 
-std::string Session::profile_str() const {
-  return last_ ? last_->executable->profile_str() : "";
-}
+std::string Session::profile_str() const { return last_ ? last_->executable->profile_str() : ""; }
 
 void Session::clear_profile() {
   for (const auto& entry : cache_) entry->executable->clear_profile();

@@ -71,5 +71,23 @@ Graph infer_shapes(const Graph& g, const std::vector<TensorMeta>& inputs) {
   return out;
 }
 
+bool has_dynamic_inputs(const Graph& g) {
+  for (ValueId v : g.inputs())
+    if (g.value(v).dynamic_dims != 0) return true;
+  return false;
+}
+
+std::vector<TensorMeta> varied_input_metas(const Graph& g, int variant) {
+  std::vector<TensorMeta> metas;
+  for (ValueId v : g.inputs()) {
+    TensorMeta m = g.value(v).meta;
+    for (int d = 0; d < m.shape.rank(); ++d)
+      if (g.value(v).dynamic_dims >> d & 1u)
+        m.shape[d] = variant == 1 ? m.shape[d] + 1 : 2 * m.shape[d] + 3;
+    metas.push_back(m);
+  }
+  return metas;
+}
+
 }  // namespace graph
 }  // namespace kiln

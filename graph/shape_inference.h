@@ -30,5 +30,10 @@ void check_input_meta(const Value& input, const TensorMeta& given);
 // not copied.
 Graph infer_shapes(const Graph& g, const std::vector<TensorMeta>& inputs);
 
+// g's input metas with every dynamic dim moved off its traced size (variant
+// 1: size + 1, variant 2: 2 * size + 3), to see what depends on those dims.
+bool has_dynamic_inputs(const Graph& g);
+std::vector<TensorMeta> varied_input_metas(const Graph& g, int variant);
+
 }  // namespace graph
 }  // namespace kiln

@@ -58,7 +58,7 @@ Match same_as_input(const Graph& g, const Node& n) {
 }
 
 Match identity_transpose(const Graph& g, const Node& n) {
-  const std::vector<int64_t>& perm = n.op.attrs.get_ints("perm");
+  const std::vector<int64_t> perm = transpose_perm(n);
   for (size_t i = 0; i < perm.size(); ++i)
     if (perm[i] != static_cast<int64_t>(i)) return std::nullopt;
   return replace_with(n.inputs[0]);
@@ -81,8 +81,7 @@ Match reshape_reshape(const Graph& g, const Node& n) {
 Match transpose_transpose(const Graph& g, const Node& n) {
   const Node* inner = producer_of(g, n.inputs[0], "transpose");
   if (!inner) return std::nullopt;
-  const std::vector<int64_t>& p = inner->op.attrs.get_ints("perm");
-  const std::vector<int64_t>& q = n.op.attrs.get_ints("perm");
+  const std::vector<int64_t> p = transpose_perm(*inner), q = transpose_perm(n);
   std::vector<int64_t> composed(q.size());
   for (size_t i = 0; i < q.size(); ++i) composed[i] = p[q[i]];
   return Rewrite{-1, OpCall(*n.op.def, {{"perm", composed}}), {inner->inputs[0]}};

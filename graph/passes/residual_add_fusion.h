@@ -8,7 +8,9 @@
 // residual yet; its output is read by the add only; r has the output's
 // meta and is defined before the conv runs (an input, constant or state, or
 // produced by an earlier node), so the conv can read it; the add's output
-// has the conv output's meta.
+// has the conv output's meta; and r keeps the conv output's shape at other
+// sizes of the graph's dynamic input dims (re-inferred), so that a fused
+// graph runs at every batch the original did.
 #pragma once
 
 #include "graph/pass_manager.h"

@@ -115,6 +115,15 @@ TEST(ResidualAddFusion, LeavesWhatItCannotFuse) {
     b.g.add_output("y", b.y);
     expect_unchanged(b.g);
   }
+  {  // a constant of the traced batch: at other batches the add broadcasts it
+    Graph g;
+    const ValueId x = g.add_input("x", f32({1, 4, 5, 5}), /*dynamic_dims=*/1);
+    const ValueId y = g.add_node(OpCall::make("conv2d", kPad1),
+                                 {x, g.add_constant("w", rand({4, 4, 3, 3}, 1))})[0];
+    g.add_output(
+        "z", g.add_node(OpCall::make("add"), {y, g.add_constant("c", rand({1, 4, 5, 5}, 8))})[0]);
+    expect_unchanged(g);
+  }
   {  // a broadcasting operand (a bias, BiasActivationFusion's job)
     Built b = conv_and_residual();
     const ValueId c = b.g.add_input("c", f32({4, 1, 1}));

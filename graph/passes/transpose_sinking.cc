@@ -39,7 +39,7 @@ std::optional<Sink> match(const Graph& g, const Uses& uses, int n) {
   for (ValueId in : node.inputs) {
     const int in_rank = g.value(in).meta.shape.rank();
     if (const Node* t = transpose_producing(g, in)) {
-      const std::vector<int64_t>& p = t->op.attrs.get_ints("perm");
+      const std::vector<int64_t> p = transpose_perm(*t);
       if (in_rank != rank || (sink && sink->perm != p)) return std::nullopt;
       sink = Sink{p, {}};
       sources.push_back(t->inputs[0]);

@@ -73,6 +73,16 @@ TEST(TransposeSinking, ConstantsArePermutedAndScalarsKept) {
   }
 }
 
+// Negative axes (the op accepts them, as numpy does) mean the same
+// permutation: the constant is permuted by the normalised one.
+TEST(TransposeSinking, NegativeAxesAreNormalised) {
+  Graph g;
+  const ValueId a = g.add_input("a", f32({2, 3, 4, 5}));
+  const ValueId t = transpose(g, a, {0, -2, -1, 1});  // (2, 4, 5, 3)
+  g.add_output("y", g.add_node(OpCall::make("add"), {t, g.add_constant("c", rand({5, 3}, 2))})[0]);
+  expect_sunk(g, {rand({2, 3, 4, 5}, 1)}, {"add", "transpose"});
+}
+
 void expect_unchanged(Graph g) {
   const std::string before = g.str();
   EXPECT_FALSE(TransposeSinking().run(g));

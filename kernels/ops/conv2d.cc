@@ -90,9 +90,11 @@ std::vector<TensorMeta> infer_conv2d(const OpDef& op, const Attrs& attrs,
                "; expected (", g.o, ",) for weight ", in[1].shape.str());
   }
   const double relu_max = attrs.get_float("relu_max");
-  KILN_CHECK(relu_max > 0 && (attrs.get_bool("relu") || std::isinf(relu_max)), kValue, op.name,
-             ": relu_max is ", relu_max, " with relu=", attrs.get_bool("relu") ? "true" : "false",
-             "; expected a bound > 0 for a fused relu (inf: none)");
+  const bool bounded = relu_max > 0 && relu_max <= std::numeric_limits<float>::max();
+  KILN_CHECK(std::isinf(relu_max) ? relu_max > 0 : bounded && attrs.get_bool("relu"), kValue,
+             op.name, ": relu_max is ", relu_max,
+             " with relu=", attrs.get_bool("relu") ? "true" : "false",
+             "; expected a float32 bound > 0 for a fused relu (inf: none)");
   if (residual) {
     KILN_CHECK(in.back().shape == g.output_shape(), kValue, op.name, ": residual has shape ",
                in.back().shape.str(), "; expected the output's shape ", g.output_shape().str());

@@ -280,6 +280,8 @@ TEST(Conv2d, BadInputsNameOpShapesAndExpectation) {
                            {"relu_max is 6", "relu=false", "> 0 for a fused relu"});
   testing::expect_op_error("conv2d", {x, w}, {{"relu", true}, {"relu_max", 0.0}}, ErrorKind::kValue,
                            {"relu_max is 0"});
+  testing::expect_op_error("conv2d", {x, w}, {{"relu", true}, {"relu_max", 1e300}},
+                           ErrorKind::kValue, {"float32 bound"});
   testing::expect_op_error("conv2d", {x}, {}, ErrorKind::kValue, {"1 inputs"});
   testing::expect_op_error("conv2d", {x, w, random_tensor({6}, 3), x}, {}, ErrorKind::kValue,
                            {"4 inputs"});
