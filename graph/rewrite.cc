@@ -104,6 +104,13 @@ Graph compact(const Graph& g) {
   return out;
 }
 
+const Node* producer_of(const Graph& g, ValueId v, const std::string& op) {
+  const Value& value = g.value(v);
+  if (value.kind != ValueKind::kIntermediate || value.producer < 0) return nullptr;
+  const Node& p = g.nodes()[value.producer];
+  return p.op.name() == op ? &p : nullptr;
+}
+
 std::vector<int64_t> transpose_perm(const Node& transpose) {
   std::vector<int64_t> perm = transpose.op.attrs.get_ints("perm");
   const int64_t rank = static_cast<int64_t>(perm.size());

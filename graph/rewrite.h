@@ -59,6 +59,10 @@ class NameSet {
 // other value ids are renumbered.
 Graph compact(const Graph& g);
 
+// The node producing v if it applies `op`; null for inputs, constants,
+// states and values of other ops.
+const Node* producer_of(const Graph& g, ValueId v, const std::string& op);
+
 // A transpose node's permutation with negative axes made positive (the op
 // accepts -rank <= axis < rank, as numpy does).
 std::vector<int64_t> transpose_perm(const Node& transpose);

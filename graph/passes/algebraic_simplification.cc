@@ -64,14 +64,6 @@ Match identity_transpose(const Graph& g, const Node& n) {
   return replace_with(n.inputs[0]);
 }
 
-// The node producing v if it applies `op`.
-const Node* producer_of(const Graph& g, ValueId v, const char* op) {
-  const Value& value = g.value(v);
-  if (value.kind != ValueKind::kIntermediate || value.producer < 0) return nullptr;
-  const Node& p = g.nodes()[value.producer];
-  return p.op.name() == op ? &p : nullptr;
-}
-
 Match reshape_reshape(const Graph& g, const Node& n) {
   const Node* inner = producer_of(g, n.inputs[0], "reshape");
   if (!inner) return std::nullopt;

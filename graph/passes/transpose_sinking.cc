@@ -14,13 +14,6 @@ bool is_elementwise(const Node& node) {
   return kind == OpKind::kUnary || kind == OpKind::kBinary || kind == OpKind::kTernary;
 }
 
-const Node* transpose_producing(const Graph& g, ValueId v) {
-  const Value& value = g.value(v);
-  if (value.kind != ValueKind::kIntermediate || value.producer < 0) return nullptr;
-  const Node& p = g.nodes()[value.producer];
-  return p.op.name() == "transpose" ? &p : nullptr;
-}
-
 // A node that can sink its transposes: their perm, and per input the value
 // the node reads after the rewrite (a transpose's source; -1 for a constant
 // to permute; the input itself for a 0-d value).
@@ -38,7 +31,7 @@ std::optional<Sink> match(const Graph& g, const Uses& uses, int n) {
   bool frees_one = false;
   for (ValueId in : node.inputs) {
     const int in_rank = g.value(in).meta.shape.rank();
-    if (const Node* t = transpose_producing(g, in)) {
+    if (const Node* t = producer_of(g, in, "transpose")) {
       const std::vector<int64_t> p = transpose_perm(*t);
       if (in_rank != rank || (sink && sink->perm != p)) return std::nullopt;
       sink = Sink{p, {}};

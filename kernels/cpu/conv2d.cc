@@ -91,7 +91,7 @@ class Conv2dKernel final : public Kernel {
         conv2d_geometry(get_op("conv2d"), args.attrs, args.inputs[0].shape, args.inputs[1].shape);
     if (g.n == 0 || g.oh == 0 || g.ow == 0) return;
     const bool residual = args.attrs.get_bool("residual");
-    const bool has_bias = args.inputs.size() == (residual ? 4u : 3u);
+    const bool has_bias = conv2d_has_bias(args.attrs, args.inputs.size());
     if (residual) {
       residual_input_ = static_cast<int>(args.inputs.size()) - 1;
       residual_bytes_ = args.outputs[0].shape.numel() * sizeof(float);

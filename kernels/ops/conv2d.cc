@@ -85,7 +85,7 @@ std::vector<TensorMeta> infer_conv2d(const OpDef& op, const Attrs& attrs,
              residual ? " and the residual" : "");
   check_float_inputs(op, in);
   const Conv2dGeometry g = conv2d_geometry(op, attrs, in[0].shape, in[1].shape);
-  if (in.size() == min + 1) {
+  if (conv2d_has_bias(attrs, in.size())) {
     KILN_CHECK(in[2].shape == Shape({g.o}), kValue, op.name, ": bias has shape ", in[2].shape.str(),
                "; expected (", g.o, ",) for weight ", in[1].shape.str());
   }
@@ -159,7 +159,7 @@ void grad_conv2d(GradContext& c) {
   }
   const bool residual = c.attrs().get_bool("residual");
   if (residual && c.needs_input_grad(c.num_inputs() - 1)) set_grad(c, c.num_inputs() - 1, dy);
-  if (c.num_inputs() == (residual ? 4 : 3) && c.needs_input_grad(2)) {
+  if (conv2d_has_bias(c.attrs(), c.num_inputs()) && c.needs_input_grad(2)) {
     const bool nchw = read_layout(get_op("conv2d"), c.attrs()) == Layout::kNCHW;
     const std::vector<int64_t> not_channels =
         nchw ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0, 1, 2};

@@ -35,9 +35,14 @@ struct Conv2dGeometry {
   Shape output_shape() const { return shape_of(layout, output_dims()); }
 };
 
+// Whether conv2d's inputs (x, w[, b][, r]) include a bias: r, when the
+// residual attr is set, is always the last.
+inline bool conv2d_has_bias(const Attrs& attrs, size_t num_inputs) {
+  return num_inputs == (attrs.get_bool("residual") ? 4u : 3u);
+}
+
 // Checks attrs and the input/weight shapes; errors name op, shapes and attrs.
-Conv2dGeometry conv2d_geometry(const OpDef& op, const Attrs& attrs, const Shape& x,
-                               const Shape& w);
+Conv2dGeometry conv2d_geometry(const OpDef& op, const Attrs& attrs, const Shape& x, const Shape& w);
 
 void define_conv2d_ops(OpTable& table);
 void register_conv2d_cpu(OpTable& table);

@@ -48,7 +48,7 @@ class RefConv2d final : public Kernel {
       : g_(conv2d_geometry(get_op("conv2d"), args.attrs, args.inputs[0].shape,
                            args.inputs[1].shape)),
         residual_(args.attrs.get_bool("residual")),
-        has_bias_(args.inputs.size() == (residual_ ? 4u : 3u)),
+        has_bias_(conv2d_has_bias(args.attrs, args.inputs.size())),
         relu_(args.attrs.get_bool("relu")),
         relu_max_(args.attrs.get_float("relu_max")) {}
 

@@ -69,7 +69,8 @@ def _value_read(tensor, what):
 
 
 def _flatten(obj, tensors, path="out"):
-    """Replaces tensors in a nested structure by placeholders (their index)."""
+    """Replaces each tensor in a nested structure by a _Slot holding its index in
+    `tensors` (where the tensor is appended with its output name)."""
     if isinstance(obj, Tensor):
         tensors.append((path, obj))
         return _Slot(len(tensors) - 1)
